@@ -1,0 +1,76 @@
+/// The identifier of a job: 1 to 128 characters of `A-Z a-z 0-9 . _ -`, not starting with `.`
+/// (SPEC 1).
+///
+/// A job id names its log file (`<job>.jsonl`), so anything else is refused as bad input and never
+/// turned into a path: no `/`, no `..`, no hidden files, nothing a shell or file system treats
+/// specially.
+public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    /// The id's text, always valid.
+    public let rawValue: String
+
+    /// Checks `string` against the job id rule.
+    /// - Throws: `invalid_job_id` naming the offending character or length.
+    public init(_ string: String) throws(JobLedgerError) {
+        if let problem = JobID.problem(with: string) {
+            throw JobLedgerError(.invalidJobID, "invalid job id \(JobLedgerError.quote(string)): \(problem)")
+        }
+        rawValue = string
+    }
+
+    /// `nil` unless `string` is a valid job id.
+    public init?(validating string: String) {
+        guard JobID.problem(with: string) == nil else { return nil }
+        rawValue = string
+    }
+
+    init(unchecked string: String) { rawValue = string }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: JobID, rhs: JobID) -> Bool { lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8) }
+
+    /// Why `string` is not a job id, or `nil` if it is one.
+    public static func problem(with string: String) -> String? {
+        var string = string
+        return string.withUTF8 { problem(with: $0) }
+    }
+
+    static func problem(with bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return "it is empty" }
+        guard bytes.count <= 128 else { return "it has \(bytes.count) characters, at most 128 are allowed" }
+        guard bytes[0] != UInt8(ascii: ".") else { return "it starts with '.'" }
+        for (i, b) in bytes.enumerated() where !isAllowed(b) {
+            let shown = b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x\(String(b, radix: 16))"
+            return "character \(i + 1) is \(shown); only A-Z a-z 0-9 . _ - are allowed"
+        }
+        return nil
+    }
+
+    @inline(__always) static func isAllowed(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The name of this job's log file in a directory store.
+    public var fileName: String { rawValue + ".jsonl" }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let string = try container.decode(String.self)
+        guard let id = JobID(validating: string) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: JobID.problem(with: string) ?? "invalid job id")
+        }
+        self = id
+    }
+}

@@ -1,0 +1,241 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A point in time with nanosecond precision: the `at` of an event.
+///
+/// In the log it is RFC 3339 in UTC (SPEC 3): `2026-11-22T10:00:00Z`, fractional seconds allowed
+/// (up to nine digits). Reading also accepts a numeric offset (`+02:00`) and converts it to UTC;
+/// writing always uses `Z` and the shortest fraction that keeps the value. Years run from 0000 to
+/// 9999, as RFC 3339 allows; a leap second (`:60`) is refused, since the Unix time scale the
+/// vocabularies use has no place for it.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Whole seconds since 1970-01-01T00:00:00Z.
+    public let seconds: Int64
+    /// Nanoseconds past `seconds`, 0 ..< 1,000,000,000.
+    public let nanoseconds: Int32
+
+    /// A timestamp; nanoseconds outside 0 ..< 10⁹ carry into the seconds.
+    public init(seconds: Int64, nanoseconds: Int64 = 0) {
+        let carry = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        self.seconds = seconds + carry
+        self.nanoseconds = Int32(nanoseconds - carry * 1_000_000_000)
+    }
+
+    /// The current time of the system clock.
+    public static func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
+    }
+
+    /// Whole Unix seconds, rounded down: the `created_at`/`finished_at` of Novita and Bluesight.
+    public var unixSeconds: Int64 { seconds }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
+    }
+
+    public var description: String { rfc3339 }
+
+    // MARK: RFC 3339
+
+    /// Earliest and latest instants RFC 3339's four-digit years can write.
+    static let earliestSeconds: Int64 = daysFromCivil(year: 0, month: 1, day: 1) * 86_400
+    static let latestSeconds: Int64 = daysFromCivil(year: 9999, month: 12, day: 31) * 86_400 + 86_399
+
+    /// Parses RFC 3339 text, e.g. `2026-11-22T10:00:00Z` or `2026-11-22T10:00:00.25+01:00`.
+    public init?(rfc3339 text: String) {
+        var text = text
+        let parsed: Timestamp? = text.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            return try? Timestamp.parse(base, count: buffer.count)
+        }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// The RFC 3339 UTC form, `Z`-suffixed, with the shortest fraction that keeps the value.
+    public var rfc3339: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(30)
+        appendRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func appendRFC3339(to bytes: inout [UInt8]) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = Self.civilFromDays(days)
+        func two(_ value: Int) {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+        }
+        if year < 0 || year > 9999 {
+            // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
+            JSONWriter.appendDecimal(Int(year), to: &bytes)
+        } else {
+            two(Int(year) / 100)
+            two(Int(year) % 100)
+        }
+        bytes.append(UInt8(ascii: "-"))
+        two(month)
+        bytes.append(UInt8(ascii: "-"))
+        two(day)
+        bytes.append(UInt8(ascii: "T"))
+        two(secondOfDay / 3600)
+        bytes.append(UInt8(ascii: ":"))
+        two(secondOfDay / 60 % 60)
+        bytes.append(UInt8(ascii: ":"))
+        two(secondOfDay % 60)
+        if nanoseconds > 0 {
+            bytes.append(UInt8(ascii: "."))
+            var fraction = Int(nanoseconds)
+            var digits = 9
+            while fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
+            }
+        }
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// Why RFC 3339 text was refused.
+    struct ParseError: Error {
+        var message: String
+    }
+
+    /// Parses RFC 3339 from bytes; the hot path of replay.
+    @inline(__always)
+    static func parse(_ p: UnsafePointer<UInt8>, count n: Int) throws(ParseError) -> Timestamp {
+        @inline(__always) func digit(_ i: Int) throws(ParseError) -> Int {
+            let d = p[i] &- UInt8(ascii: "0")
+            guard d <= 9 else { throw ParseError(message: "expected a digit at character \(i + 1)") }
+            return Int(d)
+        }
+        @inline(__always) func sep(_ i: Int, _ c: UInt8) throws(ParseError) {
+            guard p[i] == c else {
+                throw ParseError(message: "expected '\(Character(Unicode.Scalar(c)))' at character \(i + 1)")
+            }
+        }
+        guard n >= 20 else { throw ParseError(message: "too short for RFC 3339 (YYYY-MM-DDTHH:MM:SSZ)") }
+        let year = try digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+        try sep(4, UInt8(ascii: "-"))
+        let month = try digit(5) * 10 + digit(6)
+        try sep(7, UInt8(ascii: "-"))
+        let day = try digit(8) * 10 + digit(9)
+        guard p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: "t") else {
+            throw ParseError(message: "expected 'T' at character 11")
+        }
+        let hour = try digit(11) * 10 + digit(12)
+        try sep(13, UInt8(ascii: ":"))
+        let minute = try digit(14) * 10 + digit(15)
+        try sep(16, UInt8(ascii: ":"))
+        let second = try digit(17) * 10 + digit(18)
+        guard month >= 1 && month <= 12 else { throw ParseError(message: "month \(month) out of range") }
+        guard day >= 1 && day <= daysInMonth(year: year, month: month) else {
+            throw ParseError(message: "day \(day) out of range for \(year)-\(month < 10 ? "0" : "")\(month)")
+        }
+        guard hour <= 23 else { throw ParseError(message: "hour \(hour) out of range") }
+        guard minute <= 59 else { throw ParseError(message: "minute \(minute) out of range") }
+        guard second <= 59 else { throw ParseError(message: "second \(second) out of range (leap seconds are not accepted)") }
+        var i = 19
+        var nanos = 0
+        if p[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < n, p[i] &- UInt8(ascii: "0") <= 9 {
+                guard i - fractionStart < 9 else { throw ParseError(message: "more than nine fractional digits") }
+                nanos = nanos * 10 + Int(p[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            guard i > fractionStart else { throw ParseError(message: "expected a digit after '.'") }
+            for _ in (i - fractionStart)..<9 { nanos *= 10 }
+        }
+        guard i < n else { throw ParseError(message: "missing time zone ('Z' or an offset)") }
+        var offsetSeconds = 0
+        switch p[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard n - i == 6 else { throw ParseError(message: "offset must be ±HH:MM") }
+            let offsetHour = try digit(i + 1) * 10 + digit(i + 2)
+            try sep(i + 3, UInt8(ascii: ":"))
+            let offsetMinute = try digit(i + 4) * 10 + digit(i + 5)
+            guard offsetHour <= 23, offsetMinute <= 59 else { throw ParseError(message: "offset out of range") }
+            offsetSeconds = (offsetHour * 3600 + offsetMinute * 60) * (p[i] == UInt8(ascii: "-") ? -1 : 1)
+            i += 6
+        default:
+            throw ParseError(message: "expected 'Z' or an offset at character \(i + 1)")
+        }
+        guard i == n else { throw ParseError(message: "unexpected text after the time zone") }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        return Timestamp(uncheckedSeconds: seconds, nanoseconds: Int32(nanos))
+    }
+
+    @inline(__always) init(uncheckedSeconds seconds: Int64, nanoseconds: Int32) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
+
+    static func isLeapYear(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    @inline(__always)
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return Int64(era * 146_097 + doe - 719_468)
+    }
+
+    /// The proleptic Gregorian date of days since 1970-01-01 (H. Hinnant's `civil_from_days`).
+    static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Timestamp: Codable {
+    /// Encodes as RFC 3339 UTC text, the form llama-stack's `date-time` fields use.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rfc3339)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Timestamp(rfc3339: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not RFC 3339: \(text)")
+        }
+        self = value
+    }
+}

@@ -1,0 +1,67 @@
+/// The NuPIC Training Module's server status dictionary (seed 001), for one session (a job):
+/// `{"state", "model_ready", "percent", "import_status"}`.
+///
+/// The server's source is not public; its states are inferred from the endpoints' documented
+/// preconditions (SPEC 2, NuPIC). `model_ready` holds exactly when `state` is trained.
+public struct NuPICStatus: Sendable, Hashable, Codable, JSONRenderable {
+    public var state: NuPICState
+    public var modelReady: Bool
+    /// Training progress, as Sestek's percent.
+    public var percent: Int
+    /// Where the model import stands (none, importing, imported, failed).
+    public var importStatus: ModelImportStatus
+
+    public init(_ state: JobState) {
+        self.state = NuPICState(state.phase)
+        modelReady = self.state == .trained
+        percent = state.percent
+        importStatus = state.modelImport
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state
+        case modelReady = "model_ready"
+        case percent
+        case importStatus = "import_status"
+    }
+
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("state")
+        writer.string(state.rawValue)
+        writer.key("model_ready")
+        writer.bool(modelReady)
+        writer.key("percent")
+        writer.int(percent)
+        writer.key("import_status")
+        writer.string(importStatus.rawValue)
+        writer.endObject()
+    }
+}
+
+/// The NuPIC session states, as inferred from seed 001.
+public enum NuPICState: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Parameters and dataset may change (the endpoints' "setup state").
+    case setup
+    case preprocessing
+    case preprocessed
+    case training
+    /// The model is ready: download and import are allowed.
+    case trained
+    case failed
+    /// Stopped by `training/stop` or replaced by `start_session(force_restart)`.
+    case stopped
+
+    /// SPEC 2's NuPIC table.
+    public init(_ phase: Phase) {
+        switch phase {
+        case .initialized, .queued, .uploadingDataset: self = .setup
+        case .processingData: self = .preprocessing
+        case .dataReady: self = .preprocessed
+        case .trainingStarted, .training, .trained, .uploadingModel: self = .training
+        case .completed: self = .trained
+        case .failed: self = .failed
+        case .cancelled: self = .stopped
+        }
+    }
+}

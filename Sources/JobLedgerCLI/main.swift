@@ -1,0 +1,1 @@
+print("jobledger: not yet")
