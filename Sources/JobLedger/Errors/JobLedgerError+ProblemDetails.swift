@@ -43,7 +43,7 @@ extension JobLedgerError {
     /// or a failing disk (the request was fine, the server's data or machine is not).
     public var httpStatus: Int {
         switch code {
-        case .invalidEvent, .invalidJobID, .invalidPagination: 400
+        case .invalidEvent, .invalidJobID, .invalidPagination, .invalidArgument: 400
         case .invalidSessionKey: 403
         case .unknownJob, .noActiveSession: 404
         case .illegalTransition, .duplicateJob, .versionConflict, .sessionActive, .notReady: 409

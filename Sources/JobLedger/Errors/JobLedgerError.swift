@@ -25,6 +25,8 @@ public struct JobLedgerError: Error, Sendable, Hashable, CustomStringConvertible
         case invalidJobID = "invalid_job_id"
         /// A Novita list `limit` or `cursor` is out of range or malformed.
         case invalidPagination = "invalid_pagination"
+        /// Another argument is out of range (an as-of `seq` below 1, an unknown vocabulary).
+        case invalidArgument = "invalid_argument"
         /// A NuPIC session call presented a key that is not the active session's.
         case invalidSessionKey = "invalid_session_key"
         /// A NuPIC session call that needs a session, with none active.

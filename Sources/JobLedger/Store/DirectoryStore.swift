@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// A store on disk: one JSON Lines file per job, `<directory>/<job>.jsonl` (SPEC 3).
+///
+/// - An append is one `write` of whole lines, under an exclusive `flock` on the job's file, so
+///   threads and processes never write the same `seq`; a rejected event writes nothing.
+/// - With ``Durability/fsync`` every append is on disk (`fsync`) before it returns; a batch
+///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one `fsync`.
+/// - Opening a job's log for writing moves a torn last line (bytes after the last `\n`, a write a
+///   crash cut short, never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
+///   does not parse, a gap or repeat in `seq`, another job's line or an illegal transition is
+///   corruption: an error with file and line, and nothing is changed.
+/// - A ``Mode/readOnly`` store never writes: it ignores a torn last line and reports it.
+///
+/// Each job's folded state is cached with the file offset it covers; before every operation the
+/// store folds whatever other processes appended since, so the cache is never stale.
+public final class DirectoryStore: EventStore {
+    public enum Durability: Sendable, Hashable {
+        /// Appends reach the kernel before they return; a machine crash may lose the last ones.
+        case none
+        /// Appends are `fsync`ed before they return; new files' directory entries too.
+        case fsync
+    }
+
+    public enum Mode: Sendable, Hashable {
+        case readWrite
+        /// Never writes, creates or moves anything.
+        case readOnly
+    }
+
+    public let directory: String
+    public let durability: Durability
+    public let mode: Mode
+    private let onTornWrite: (@Sendable (TornWrite) -> Void)?
+
+    private final class JobHandle: Sendable {
+        struct Cache {
+            var reader: JobLogReader
+            /// Whether the torn-write recovery ran for this log.
+            var opened = false
+            /// Where the last reported torn tail began, so each is reported once.
+            var reportedTornAt: Int64?
+        }
+        let cache: Mutex<Cache>
+        init(_ reader: JobLogReader) { cache = Mutex(Cache(reader: reader)) }
+    }
+
+    private let handles = Mutex<[JobID: JobHandle]>([:])
+
+    /// Opens a store in `directory`.
+    /// - Parameters:
+    ///   - createDirectory: create `directory` if it is missing (read-write stores only).
+    ///   - onTornWrite: called for each torn last line found.
+    public init(
+        directory: String, durability: Durability = .fsync, mode: Mode = .readWrite, createDirectory: Bool = true,
+        onTornWrite: (@Sendable (TornWrite) -> Void)? = nil
+    ) throws(JobLedgerError) {
+        self.directory = directory
+        self.durability = durability
+        self.mode = mode
+        self.onTornWrite = onTornWrite
+        switch FileIO.kind(of: directory) {
+        case .directory: break
+        case nil where mode == .readWrite && createDirectory: try FileIO.makeDirectory(directory)
+        case nil: throw JobLedgerError(.io, "no such directory", file: directory)
+        case .file, .other: throw JobLedgerError(.io, "not a directory", file: directory)
+        }
+    }
+
+    /// The path of a job's log file.
+    public func path(of job: JobID) -> String {
+        directory.hasSuffix("/") ? directory + job.fileName : directory + "/" + job.fileName
+    }
+
+    private func handle(_ job: JobID) -> JobHandle {
+        handles.withLock { handles in
+            if let handle = handles[job] { return handle }
+            let handle = JobHandle(JobLogReader(job: job, path: path(of: job)))
+            handles[job] = handle
+            return handle
+        }
+    }
+
+    // MARK: EventStore
+
+    public func update<Result: Sendable>(
+        _ job: JobID, _ decide: (JobState?) throws(JobLedgerError) -> Decision<Result>
+    ) throws(JobLedgerError) -> Update<Result> {
+        guard mode == .readWrite else {
+            throw JobLedgerError(.io, "the store is read-only", job: job.rawValue, file: path(of: job))
+        }
+        let file = path(of: job)
+        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
+            var created = false
+            var early: Decision<Result>?
+            var fd = try FileIO.open(file, O_RDWR | O_APPEND)
+            if fd == nil {
+                // No log yet: create the file only if there is something to write.
+                guard cache.reader.state == nil else {
+                    throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
+                }
+                let decision = try decide(nil)
+                if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
+                early = decision
+                fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)
+                created = true
+            }
+            let descriptor = fd!
+            defer { close(descriptor) }
+            try FileIO.lock(descriptor, LOCK_EX, file)
+            let before = cache.reader.offset
+            try catchUp(&cache, descriptor, exclusive: true)
+            // Decide on the state as it is now; reuse the early decision if nothing changed.
+            let decision: Decision<Result>
+            if let early, cache.reader.offset == before { decision = early } else { decision = try decide(cache.reader.state) }
+            if decision.events.isEmpty {
+                return Update(appended: [], state: cache.reader.state, result: decision.result)
+            }
+            let (state, recorded): (JobState?, [RecordedEvent])
+            do throws(JobLedgerError) {
+                (state, recorded) = try JobState.appending(decision.events, to: cache.reader.state, job: job)
+            } catch {
+                throw error.at(file: file, line: nil)
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(recorded.count * 128)
+            for event in recorded { event.appendJSONLine(to: &bytes) }
+            let oldSize = cache.reader.offset
+            do throws(JobLedgerError) {
+                try FileIO.writeAll(descriptor, bytes, file)
+                if durability == .fsync {
+                    try FileIO.sync(descriptor, file)
+                    if created { try FileIO.syncDirectory(directory) }
+                }
+            } catch {
+                // Not acknowledged: take back whatever part reached the file.
+                try? FileIO.truncate(descriptor, to: oldSize, file)
+                throw error.about(job: job.rawValue)
+            }
+            cache.reader.state = state
+            cache.reader.offset += Int64(bytes.count)
+            cache.reader.lines += recorded.count
+            return Update(appended: recorded, state: state, result: decision.result)
+        }
+    }
+
+    public func state(of job: JobID) throws(JobLedgerError) -> JobState? {
+        let file = path(of: job)
+        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> JobState? in
+            guard let fd = try openForReading(file, &cache) else { return nil }
+            defer { close(fd) }
+            return cache.reader.state
+        }
+    }
+
+    public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {
+        let file = path(of: job)
+        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> [RecordedEvent] in
+            guard let fd = try openForReading(file, &cache) else { return [] }
+            defer { close(fd) }
+            // Read up to what the cache covers: every event acknowledged when the lock was taken.
+            var reader = JobLogReader(job: job, path: file)
+            var events: [RecordedEvent] = []
+            _ = try reader.readNewLines(fd: fd, collect: true, into: &events)
+            return Array(events.prefix(cache.reader.lines))
+        }
+    }
+
+    public func jobIDs() throws(JobLedgerError) -> [JobID] {
+        try FileIO.entries(of: directory).compactMap { name in
+            guard name.hasSuffix(".jsonl") else { return nil }
+            return JobID(validating: String(name.dropLast(6)))
+        }.sorted()
+    }
+
+    // MARK: Opening and catching up
+
+    /// Opens a job's log under a shared lock (after the first, recovering open), folded up to date;
+    /// `nil` if the job has no log. The caller closes the descriptor, which drops the lock.
+    private func openForReading(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
+        if !cache.opened && mode == .readWrite {
+            // The first access opens the log for writing once, so a torn tail is moved aside.
+            guard let fd = try FileIO.open(file, O_RDWR | O_APPEND) else { return nil }
+            defer { close(fd) }
+            try FileIO.lock(fd, LOCK_EX, file)
+            try catchUp(&cache, fd, exclusive: true)
+        }
+        guard let fd = try FileIO.open(file, O_RDONLY) else {
+            if cache.reader.state != nil {
+                throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
+            }
+            return nil
+        }
+        do throws(JobLedgerError) {
+            try FileIO.lock(fd, LOCK_SH, file)
+            try catchUp(&cache, fd, exclusive: false)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Folds what was appended since the cache was last brought up to date. With the exclusive
+    /// lock, a torn tail is moved to `.torn` (read-write stores); otherwise it is only reported.
+    private func catchUp(_ cache: inout JobHandle.Cache, _ fd: Int32, exclusive: Bool) throws(JobLedgerError) {
+        let file = cache.reader.path
+        let size = try FileIO.size(fd, file)
+        if size < cache.reader.offset {
+            throw JobLedgerError(
+                .corruptLog, "the log shrank from \(cache.reader.offset) to \(size) bytes", job: cache.reader.job.rawValue,
+                file: file)
+        }
+        if exclusive { cache.opened = true }
+        if size == cache.reader.offset { return }
+        var unused: [RecordedEvent] = []
+        let tail = try cache.reader.readNewLines(fd: fd, into: &unused)
+        guard tail.count > 0 else { return }
+        let moving = exclusive && mode == .readWrite
+        if moving {
+            let bytes = try FileIO.read(fd, at: tail.offset, count: tail.count, file)
+            guard let tornFD = try FileIO.open(file + ".torn", O_WRONLY | O_APPEND | O_CREAT) else { return }
+            defer { close(tornFD) }
+            try FileIO.writeAll(tornFD, bytes + [UInt8(ascii: "\n")], file + ".torn")
+            try FileIO.sync(tornFD, file + ".torn")
+            try FileIO.truncate(fd, to: tail.offset, file)
+            try FileIO.sync(fd, file)
+        }
+        if moving || cache.reportedTornAt != tail.offset {
+            cache.reportedTornAt = moving ? nil : tail.offset
+            onTornWrite?(
+                TornWrite(file: file, line: cache.reader.lines + 1, byteCount: tail.count, moved: moving))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// Where a ledger keeps its logs: one append-only event log per job.
+///
+/// ## Implementation requirements
+/// - ``update(_:_:)`` is atomic per job across threads (and, for stores on disk, processes): it
+///   brings the job's state up to date, runs `decide` on it, validates the events `decide` returns
+///   by folding them (``JobState/apply(_:)``), and appends them all or none. A rejected event
+///   writes nothing; an event is acknowledged only when `update` returns.
+/// - `seq` is assigned by the store: the next after the job's last, never reused.
+/// - Reads see every acknowledged event.
+/// - Every store passes `StoreContractTests` (Tests/JobLedgerTests/Store).
+public protocol EventStore: Sendable {
+    /// Runs `decide` on the job's current state (`nil` for a job with no events) under the job's
+    /// lock and appends the events it returns, in order, as one write.
+    ///
+    /// `decide` may run more than once (when another process appended meanwhile), so it must be a
+    /// pure function of the state.
+    /// - Returns: the appended events, the state after them, and `decide`'s result.
+    /// - Throws: `decide`'s error, the fold's error for an event it returned, or `io_error`;
+    ///   nothing is written then.
+    func update<Result: Sendable>(
+        _ job: JobID, _ decide: (JobState?) throws(JobLedgerError) -> Decision<Result>
+    ) throws(JobLedgerError) -> Update<Result>
+
+    /// The job's events in order; empty for a job with no events.
+    func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent]
+
+    /// The job's current state; `nil` for a job with no events.
+    func state(of job: JobID) throws(JobLedgerError) -> JobState?
+
+    /// Every job that may have events, in job id order.
+    func jobIDs() throws(JobLedgerError) -> [JobID]
+}
+
+/// What a store's `update` should append, and what to give back.
+public struct Decision<Result: Sendable>: Sendable {
+    public var events: [PendingEvent]
+    public var result: Result
+
+    public init(append events: [PendingEvent] = [], result: Result) {
+        self.events = events
+        self.result = result
+    }
+}
+
+extension Decision where Result == Void {
+    public init(append events: [PendingEvent]) { self.init(append: events, result: ()) }
+}
+
+/// What a store's `update` did.
+public struct Update<Result: Sendable>: Sendable {
+    /// The events appended, with their `seq`.
+    public var appended: [RecordedEvent]
+    /// The job's state after them (`nil` if the job still has no events).
+    public var state: JobState?
+    public var result: Result
+}
+
+extension JobState {
+    /// Folds pending events onto a job's state, assigning `seq`: the validation every store runs
+    /// before it writes anything.
+    /// - Throws: the first bad event's error, with the line it would have had (its `seq`);
+    ///   nothing is folded then.
+    public static func appending(_ pending: [PendingEvent], to state: JobState?, job: JobID) throws(JobLedgerError)
+        -> (state: JobState?, recorded: [RecordedEvent])
+    {
+        var state = state
+        var recorded: [RecordedEvent] = []
+        recorded.reserveCapacity(pending.count)
+        for event in pending {
+            let next = RecordedEvent(seq: (state?.seq ?? 0) + 1, at: event.at, job: job, event: event.event)
+            do throws(JobLedgerError) {
+                if state == nil { state = try JobState(next) } else { try state!.apply(next) }
+            } catch {
+                // In a per-job log, an event's line number is its seq.
+                throw error.at(file: nil, line: next.seq)
+            }
+            recorded.append(next)
+        }
+        return (state, recorded)
+    }
+}

@@ -1,0 +1,117 @@
+/// Folding decoded log lines into a job's state: shared by the stores and replay.
+extension EventLineDecoder {
+    /// Folds the line just decoded into `state` (which belongs to the line's job), checking `seq`
+    /// continuity first. Errors carry no place; callers add file and line.
+    /// - Throws: `corrupt_log` for a gap or repeat in `seq` or an unreadable field; the fold's own
+    ///   errors (`invalid_event`, `illegal_transition`) as they are.
+    @inline(__always)
+    mutating func fold(_ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID) throws(JobLedgerError) {
+        if state != nil {
+            let expected = state!.seq + 1
+            guard seq == expected else { throw seqError(expected: expected, job: job) }
+            let event: Event
+            do { event = try self.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
+            try state!.apply(seq: seq, at: at, event: event)
+        } else {
+            guard seq == 1 else { throw seqError(expected: 1, job: job) }
+            let event: Event
+            do { event = try self.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
+            state = try JobState(RecordedEvent(seq: seq, at: at, job: job, event: event))
+        }
+    }
+
+    /// The recorded event of the line just decoded.
+    mutating func recorded(_ base: UnsafePointer<UInt8>, job: JobID) throws(JobLedgerError) -> RecordedEvent {
+        do { return RecordedEvent(seq: seq, at: at, job: job, event: try event(base)) } catch {
+            throw JobLedgerError(.corruptLog, error.message, job: job.rawValue)
+        }
+    }
+
+    func seqError(expected: Int, job: JobID) -> JobLedgerError {
+        let message =
+            seq < expected
+            ? "seq \(seq) repeats or goes back (expected \(expected))"
+            : "seq \(seq) leaves a gap (expected \(expected))"
+        return JobLedgerError(.corruptLog, message, job: job.rawValue)
+    }
+
+    /// Whether the line's job is `job`: a byte comparison, unless the line escapes characters
+    /// (which a job id never needs, but JSON allows).
+    @inline(__always)
+    func jobIs(_ job: JobID, _ base: UnsafePointer<UInt8>) -> Bool {
+        if !self.job.escaped {
+            var id = job.rawValue
+            return id.withUTF8 { expected in
+                expected.count == self.job.end - self.job.start
+                    && memcmp(expected.baseAddress!, base + self.job.start, expected.count) == 0
+            }
+        }
+        return jobText(base) == job.rawValue
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads one job's log file (`<job>.jsonl`) from an offset: every complete line must be that
+/// job's, in `seq` order, and legal.
+struct JobLogReader {
+    let job: JobID
+    let path: String
+    var state: JobState?
+    /// Complete lines read so far (the line number of the last one).
+    var lines = 0
+    /// File offset just past the last complete line read.
+    var offset: Int64 = 0
+    private var decoder = EventLineDecoder()
+
+    init(job: JobID, path: String, state: JobState? = nil, lines: Int = 0, offset: Int64 = 0) {
+        self.job = job
+        self.path = path
+        self.state = state
+        self.lines = lines
+        self.offset = offset
+    }
+
+    /// Folds the complete lines from `offset` on; `collect` also returns them as events.
+    /// - Returns: the tail after the last complete line.
+    /// - Throws: the first bad line's error with file and line; `state`, `lines` and `offset` then
+    ///   describe the log up to the line before it.
+    mutating func readNewLines(fd: Int32, collect: Bool = false, into events: inout [RecordedEvent])
+        throws(JobLedgerError) -> LineReader.Tail
+    {
+        var reader = LineReader(fd: fd, path: path, from: offset)
+        let job = self.job
+        let path = self.path
+        return try reader.forEachLine { base, count, end throws(JobLedgerError) in
+            let line = lines + 1
+            do throws(JobLedgerError) {
+                do throws(LineError) { try decoder.decode(base, count: count) } catch {
+                    throw JobLedgerError(.corruptLog, error.message, job: decoder.jobText(base) ?? job.rawValue)
+                }
+                guard decoder.jobIs(job, base) else {
+                    throw JobLedgerError(
+                        .corruptLog,
+                        "a line of job \(decoder.jobText(base) ?? "?") in the log of job \(job) (a per-job file holds one job)",
+                        job: job.rawValue)
+                }
+                if collect {
+                    let recorded = try decoder.recorded(base, job: job)
+                    var next = state
+                    try decoder.fold(base, into: &next, job: job)
+                    state = next
+                    events.append(recorded)
+                } else {
+                    try decoder.fold(base, into: &state, job: job)
+                }
+            } catch {
+                throw error.at(file: path, line: line)
+            }
+            lines = line
+            offset = end
+        }
+    }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import JobLedger
+
+/// Buffered standard output and error: replay writes a line a job, so stdout is flushed in large
+/// writes.
+struct Output {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    mutating func line(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    mutating func json(_ value: some JSONRenderable) {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        writer.bytes.append(UInt8(ascii: "\n"))
+        write(writer.bytes)
+    }
+
+    mutating func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                break  // stdout closed (e.g. a pipe to `head`): nothing more to say
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// `jobledger: <file>:<line>: <message>` on stderr.
+    static func error(_ message: String) {
+        let text = "jobledger: \(message)\n"
+        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress!, $0.count - 1) }
+    }
+
+    static func error(_ error: JobLedgerError) { Output.error(error.description) }
+}
+
+/// The exit status for a library error: argument problems are usage (2), the rest rejections (1).
+func exitCode(for error: JobLedgerError) -> ExitCode {
+    switch error.code {
+    case .invalidJobID, .invalidPagination, .invalidArgument: .usage
+    default: .rejected
+    }
+}
