@@ -12,7 +12,7 @@ let package = Package(
         .target(name: "JobLedger"),
         .executableTarget(name: "JobLedgerCLI", dependencies: ["JobLedger"]),
         .executableTarget(name: "JobLedgerBench", dependencies: ["JobLedger"]),
-        .testTarget(name: "JobLedgerTests", dependencies: ["JobLedger", "JobLedgerCLI"]),
+        .testTarget(name: "JobLedgerTests", dependencies: ["JobLedger", "JobLedgerCLI", "JobLedgerBench"]),
         .testTarget(name: "PropertyTests", dependencies: ["JobLedger"]),
     ],
     swiftLanguageModes: [.v6]

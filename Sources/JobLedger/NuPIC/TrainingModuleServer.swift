@@ -275,8 +275,7 @@ public final class TrainingModuleServer: Sendable {
     public func trainingFinished(key: String, model: String, at: Timestamp = .now()) throws(JobLedgerError) -> Status {
         let job = try session(key)
         let events = [PendingEvent(.trainingFinished, at: at), PendingEvent(.completed(model: model), at: at)]
-        let recorded = try ledger.append(contentsOf: events, to: job)
-        _ = recorded
+        try ledger.append(contentsOf: events, to: job)
         return Status(try ledger.state(of: job))
     }
 
