@@ -1,0 +1,29 @@
+import Foundation
+import JobLedger
+import Testing
+
+/// The docs show what the code does: the transition table in docs/model.md is the one the code
+/// runs.
+@Suite struct DocsTests {
+    @Test func modelDocHoldsTheTransitionTable() throws {
+        let doc = try String(contentsOf: Executables.packageRoot.appendingPathComponent("docs/model.md"), encoding: .utf8)
+        #expect(doc.contains(TransitionTable.markdown), "regenerate the table in docs/model.md from TransitionTable.markdown:\n\(TransitionTable.markdown)")
+    }
+
+    /// The README's embedding example, run as written.
+    @Test func readmeEmbeddingExample() throws {
+        let ledger = Ledger.inMemory()
+        let job = try JobID("m-42")
+        try ledger.append(.created(Creation(origin: .api, task: "classification")), to: job)
+        try ledger.append(.trainingStarted(resources: ["gpus": 2]), to: job)
+        try ledger.append(.progressed(percent: 40, epoch: 1), to: job)
+        try ledger.append(.trainingFinished, to: job)
+        try ledger.append(.completed(model: "m-42-v1"), to: job)
+        let answer = try ledger.checkProgress(job)
+        #expect(answer.json == #"{"percent":100,"trainingStatus":"Completed","inferenceStatus":"Pending"}"#)
+        let error = try #require(throws: JobLedgerError.self) { try ledger.append(.progressed(percent: 90, epoch: nil), to: job) }
+        #expect(error.description.hasPrefix("job m-42: illegal transition: progressed in phase completed (legal from trainingStarted, training"))
+        #expect(error.problemDetails.json.hasPrefix(#"{"status":409,"title":"Conflict","detail":"#))
+        #expect(error.problemDetails.json.hasSuffix(#""code":"illegal_transition"}"#))
+    }
+}
