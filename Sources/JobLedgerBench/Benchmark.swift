@@ -15,7 +15,8 @@ enum Benchmark {
         let jobs = arguments.first.flatMap { Int($0) } ?? 100_000
         let path = "/tmp/workload-\(jobs).jsonl"
         if access(path, F_OK) != 0 { Workload.write(jobs: jobs, to: path) }
-        for _ in 0..<3 {
+        let rounds = arguments.count > 1 ? Int(arguments[1]) ?? 3 : 3
+        for _ in 0..<rounds {
             let t0 = now()
             var n = 0
             let summary = Replay().run([path], emit: { _ in n += 1 }, reject: { print($0) })

@@ -27,9 +27,9 @@ extension RecordedEvent {
         self.at.appendRFC3339(to: &at)
         writer.raw([UInt8(ascii: "\"")] + at + [UInt8(ascii: "\"")])
         writer.key("job")
-        writer.string(job.rawValue)
+        writer.plainString(job.rawValue)
         writer.key("type")
-        writer.string(event.type.rawValue)
+        writer.plainString(event.type.rawValue)
         event.writeFields(to: &writer)
         writer.endObject()
         writer.bytes.append(UInt8(ascii: "\n"))
@@ -71,7 +71,7 @@ extension Event {
         switch self {
         case .created(let creation):
             writer.key("origin")
-            writer.string(creation.origin.rawValue)
+            writer.plainString(creation.origin.rawValue)
             optional("name", creation.name)
             optional("task", creation.task)
             optional("model", creation.model)
@@ -131,7 +131,7 @@ extension Event {
             optional("reason", reason)
         case .publicationStarted(let trigger):
             writer.key("trigger")
-            writer.string(trigger.rawValue)
+            writer.plainString(trigger.rawValue)
         case .modelImportStarted(let type, let name):
             writer.key("modelType")
             writer.string(type)
@@ -225,7 +225,8 @@ private func bytesEqual(_ p: UnsafePointer<UInt8>, _ count: Int, _ s: StaticStri
 /// job id is left as a range so a reader can compare it with the previous line's without building
 /// a `String`.
 struct EventLineDecoder {
-    struct Range {
+    /// A string value's bytes within the line, between its quotes.
+    struct Span {
         var start = 0
         var end = 0
         var escaped = false
@@ -234,19 +235,28 @@ struct EventLineDecoder {
     var present: UInt32 = 0
     var seq = 0
     var at = Timestamp(uncheckedSeconds: 0, nanoseconds: 0)
-    var job = Range()
+    var job = Span()
+    /// Whether `job` has exactly the bytes of the previous decoded line's job.
+    var sameJobAsPrevious = false
     var type = EventType.created
-    var strings = [Range](repeating: Range(), count: LineField.allCases.count)
+    var strings = [Span](repeating: Span(), count: LineField.allCases.count)
     var percent = 0
     var epoch = 0
     var objects: [JSONObject?] = [nil, nil, nil]  // hyperparameters, config, resources
     var files: [String] = []
     var metrics = TrainingMetrics(trainLoss: 0, validationLoss: 0, perplexity: 0)
+    var metricsEpochSeen: Int?
+    /// The previous line's job bytes (unescaped ids only).
+    private var previousJob: [UInt8] = []
+    /// The date part (`YYYY-MM-DD`) of the last `at` read the fast way, and its day number.
+    private var cachedDate: (UInt64, UInt16) = (0, 0)
+    private var cachedDays: Int64 = 0
 
     @inline(__always) func has(_ field: LineField) -> Bool { present & field.bit != 0 }
 
     /// Reads the line's fields; afterwards `seq`, `at`, `job` and `type` are set.
     mutating func decode(_ base: UnsafePointer<UInt8>, count: Int) throws(LineError) {
+        if readCanonical(base, count) { return }
         do {
             try readFields(base, count: count)
         } catch let error as JSONSyntaxError {
@@ -256,8 +266,10 @@ struct EventLineDecoder {
         } catch {
             throw LineError(message: "\(error)")
         }
-        for field in [LineField.seq, .at, .job, .type] where !has(field) {
-            throw LineError(message: "missing field \(field.name)")
+        if present & LineField.envelope != LineField.envelope {
+            for field in [LineField.seq, .at, .job, .type] where !has(field) {
+                throw LineError(message: "missing field \(field.name)")
+            }
         }
         let (required, allowed) = LineField.fields(of: type)
         let extra = present & ~(allowed | LineField.envelope)
@@ -270,137 +282,426 @@ struct EventLineDecoder {
         }
     }
 
-    /// The object's keys and values; JSON errors are `JSONSyntaxError`, field errors `LineError`.
-    private mutating func readFields(_ base: UnsafePointer<UInt8>, count: Int) throws {
-        var scanner = JSONScanner(base, count: count)
-        present = 0
-        do {
-            scanner.skipWhitespace()
-            guard !scanner.isAtEnd, base[scanner.index] == UInt8(ascii: "{") else {
-                throw scanner.error("expected a JSON object")
+    /// Reads a line in exactly the form JobLedger writes it (keys in order, no whitespace, no
+    /// escapes, the frequent event shapes), or returns `false` having decided nothing: the
+    /// general reader then reads the line from the start and words any error. Lines it accepts
+    /// decode to what the general reader would make of them.
+    @inline(__always)
+    private mutating func readCanonical(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        // Each literal is compared as one or two little-endian words (the constants spell it);
+        // a line too short to load them goes the general way.
+        let raw = UnsafeRawPointer(p)
+        @inline(__always) func word(_ i: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
+        @inline(__always) func literal(_ i: Int, _ first: UInt64, _ firstMask: UInt64, _ rest: UInt32 = 0,
+                                       _ restMask: UInt32 = 0) -> Bool {
+            guard n - i >= 12 else { return false }
+            return word(i) & firstMask == first
+                && raw.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self) & restMask == rest
+        }
+        guard literal(0, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return false }  // {"seq":
+        var i = 7
+        let seqStart = i
+        var value = 0
+        while i < n {
+            let d = p[i] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            value = value &* 10 &+ Int(d)
+            i += 1
+        }
+        guard i > seqStart, i - seqStart <= 18, p[seqStart] != UInt8(ascii: "0") || i - seqStart == 1, value >= 1,
+            literal(i, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF)  // ,"at":"
+        else { return false }
+        i += 7
+        guard let (stamp, stampLength) = fastTimestamp(p + i, n - i) else { return false }
+        i += stampLength
+        guard literal(i, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return false }  // ","job":"
+        i += 9
+        // The job: the previous line's bytes, or a run of plain job id characters.
+        let jobStart = i
+        let previous = previousJob.count
+        if previous > 0, n - i > previous, p[i + previous] == UInt8(ascii: "\""),
+            previousJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + i, previous) == 0 })
+        {
+            i += previous
+            sameJobAsPrevious = true
+        } else {
+            while i < n, JobID.isAllowed(p[i]) { i += 1 }
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+            previousJob.removeAll(keepingCapacity: true)
+            previousJob.append(contentsOf: UnsafeBufferPointer(start: p + jobStart, count: i - jobStart))
+            sameJobAsPrevious = false
+        }
+        let jobEnd = i
+        guard literal(i, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return false }  // ","type":"
+        i += 10
+        guard let (known, typeLength) = Self.knownType(p + i, n - i) else { return false }
+        i += typeLength
+        // The type's fields, in the frequent shapes.
+        var fields: UInt32 = 0
+        switch known {
+        case .progressed:
+            guard literal(i, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return false }  // ,"percent":
+            i += 11
+            let start = i
+            var percent = 0
+            while i < n, i - start < 4 {
+                let d = p[i] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                percent = percent &* 10 &+ Int(d)
+                i += 1
             }
-            scanner.index += 1
-            if scanner.consume(UInt8(ascii: "}")) { throw LineError(message: "empty object, missing field seq") }
-            repeat {
-                let keyOffset = scanner.index
+            guard i > start, i - start <= 3, p[start] != UInt8(ascii: "0") || i - start == 1 else { return false }
+            self.percent = percent
+            fields = LineField.percent.bit
+        case .created:
+            guard literal(i, 0x6E69_6769_726F_222C, ~0, 0x22_3A22, 0xFF_FFFF) else { return false }  // ,"origin":"
+            i += 11
+            let start = i
+            while i < n, p[i] >= UInt8(ascii: "a"), p[i] <= UInt8(ascii: "z") { i += 1 }
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+            strings[LineField.origin.rawValue] = Span(start: start, end: i, escaped: false)
+            i += 1
+            fields = LineField.origin.bit
+        case .completed:
+            guard literal(i, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return false }  // ,"model":"
+            i += 10
+            let start = i
+            while i < n, p[i] >= 0x20, p[i] < 0x80, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
+            guard i < n, p[i] == UInt8(ascii: "\""), i > start else { return false }
+            strings[LineField.model.rawValue] = Span(start: start, end: i, escaped: false)
+            i += 1
+            fields = LineField.model.bit
+        case .queued, .datasetUploadStarted, .dataProcessingStarted, .dataProcessed, .trainingStarted, .trainingFinished,
+            .modelUploadStarted, .published, .modelImported:
+            break
+        default:
+            return false
+        }
+        guard i == n - 1, p[i] == UInt8(ascii: "}") else { return false }
+        seq = value
+        at = stamp
+        job = Span(start: jobStart, end: jobEnd, escaped: false)
+        type = known
+        present = LineField.envelope | fields
+        return true
+    }
+
+    /// The object's keys and values; JSON errors are `JSONSyntaxError`, field errors `LineError`.
+    ///
+    /// The hot path: one pass with the index in a local, the frequent keys and the envelope's
+    /// values read in place; everything else goes through ``JSONScanner``.
+    private mutating func readFields(_ p: UnsafePointer<UInt8>, count n: Int) throws {
+        present = 0
+        sameJobAsPrevious = false
+        var i = Self.skipWhitespace(p, 0, n)
+        guard i < n, p[i] == UInt8(ascii: "{") else { throw JSONSyntaxError(offset: i, message: "expected a JSON object") }
+        i = Self.skipWhitespace(p, i + 1, n)
+        if i < n, p[i] == UInt8(ascii: "}") { throw LineError(message: "empty object, missing field seq") }
+        // Keys met so far (a key given `null` is seen but not present).
+        var seen: UInt32 = 0
+        while true {
+            guard i < n, p[i] == UInt8(ascii: "\"") else { throw JSONSyntaxError(offset: i, message: "expected a string key") }
+            let keyOffset = i
+            let field: LineField
+            if let (known, length) = Self.knownKey(p + i + 1, n - i - 1) {
+                field = known
+                i += length + 1
+            } else {
+                var scanner = JSONScanner(p, count: n)
+                scanner.index = i
                 let key = try scanner.scanString()
-                guard let field = try Self.field(base, key, scanner) else {
+                i = scanner.index
+                guard let found = try Self.field(p, key, scanner) else {
                     let name = (try? scanner.makeString(start: key.start, end: key.end, escaped: key.escaped)) ?? "?"
                     throw LineError(message: "unknown field \(JobLedgerError.quote(name)) at column \(keyOffset + 1)")
                 }
-                guard present & field.bit == 0 else {
-                    throw LineError(message: "duplicate field \(field.name) at column \(keyOffset + 1)")
+                field = found
+            }
+            guard seen & field.bit == 0 else {
+                throw LineError(message: "duplicate field \(field.name) at column \(keyOffset + 1)")
+            }
+            if i < n, p[i] <= 0x20 { i = Self.skipWhitespace(p, i, n) }
+            guard i < n, p[i] == UInt8(ascii: ":") else { throw JSONSyntaxError(offset: i, message: "expected ':' after key") }
+            i += 1
+            if i < n, p[i] <= 0x20 { i = Self.skipWhitespace(p, i, n) }
+            var given = true
+            switch field {
+            case .seq:
+                seq = try Self.integer(p, &i, n, .seq)
+                guard seq >= 1 else { throw LineError(message: "seq \(seq) is not positive") }
+            case .percent:
+                percent = try Self.integer(p, &i, n, .percent)
+            case .at:
+                try readTimestamp(p, &i, n)
+            case .job:
+                try readJob(p, &i, n)
+            case .type:
+                try readType(p, &i, n)
+            default:
+                var scanner = JSONScanner(p, count: n)
+                scanner.index = i
+                given = try readValue(of: field, &scanner)
+                i = scanner.index
+            }
+            seen |= field.bit
+            // `null` for an optional field means absent.
+            if given { present |= field.bit }
+            if i < n, p[i] <= 0x20 { i = Self.skipWhitespace(p, i, n) }
+            guard i < n else { throw JSONSyntaxError(offset: i, message: "expected ',' or '}' after a field") }
+            if p[i] == UInt8(ascii: ",") {
+                i += 1
+                if i < n, p[i] <= 0x20 { i = Self.skipWhitespace(p, i, n) }
+                continue
+            }
+            guard p[i] == UInt8(ascii: "}") else { throw JSONSyntaxError(offset: i, message: "expected ',' or '}' after a field") }
+            i += 1
+            break
+        }
+        if i < n { i = Self.skipWhitespace(p, i, n) }
+        guard i == n else { throw JSONSyntaxError(offset: i, message: "unexpected text after the object") }
+    }
+
+    /// The index of the first non-whitespace byte at or after `i`.
+    @inline(__always)
+    static func skipWhitespace(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int {
+        var i = i
+        while i < n {
+            let b = p[i]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { break }
+            i += 1
+        }
+        return i
+    }
+
+    /// A field's value must be of another JSON type: say what was found.
+    static func typeError(_ field: LineField, _ expected: String, _ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> LineError {
+        let found: String
+        switch i < n ? p[i] : 0 {
+        case UInt8(ascii: "\""): found = "a string"
+        case UInt8(ascii: "{"): found = "an object"
+        case UInt8(ascii: "["): found = "an array"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
+        case UInt8(ascii: "n"): found = "null"
+        case 0: found = "the end of the line"
+        default: found = "a number"
+        }
+        return LineError(message: "field \(field.name) must be \(expected), found \(found) at column \(i + 1)")
+    }
+
+    private func typeError(_ field: LineField, _ expected: String, _ s: JSONScanner) -> LineError {
+        Self.typeError(field, expected, s.base, s.index, s.count)
+    }
+
+    /// Consumes `null` if it is next.
+    @inline(__always)
+    private func readNull(_ s: inout JSONScanner) throws -> Bool {
+        guard s.index < s.count, s.base[s.index] == UInt8(ascii: "n") else { return false }
+        try s.literal("null")
+        return true
+    }
+
+    /// A JSON integer literal that fits 18 digits; fractions, exponents, leading zeros refused.
+    @inline(__always)
+    static func integer(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ field: LineField) throws -> Int {
+        var j = i
+        let negative = j < n && p[j] == UInt8(ascii: "-")
+        if negative { j += 1 }
+        let start = j
+        var value = 0
+        while j < n {
+            let d = p[j] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            value = value &* 10 &+ Int(d)
+            j += 1
+        }
+        let digits = j - start
+        if digits == 0 || digits > 18 || (digits > 1 && p[start] == UInt8(ascii: "0"))
+            || (j < n && (p[j] == UInt8(ascii: ".") || p[j] == UInt8(ascii: "e") || p[j] == UInt8(ascii: "E")))
+        {
+            // Let the general reader word the error.
+            guard i < n, p[i] == UInt8(ascii: "-") || (p[i] &- UInt8(ascii: "0")) <= 9 else {
+                throw typeError(field, "an integer", p, i, n)
+            }
+            var scanner = JSONScanner(p, count: n)
+            scanner.index = i
+            do { _ = try scanner.parseInteger() } catch {
+                throw LineError(message: "field \(field.name): \(error.message) at column \(error.offset + 1)")
+            }
+        }
+        i = j
+        return negative ? -value : value
+    }
+
+    @inline(__always)
+    private func readInteger(_ field: LineField, _ s: inout JSONScanner) throws -> Int {
+        try Self.integer(s.base, &s.index, s.count, field)
+    }
+
+    @inline(__always)
+    private func readString(_ field: LineField, _ s: inout JSONScanner) throws -> Span {
+        guard s.index < s.count, s.base[s.index] == UInt8(ascii: "\"") else { throw typeError(field, "a string", s) }
+        let (start, end, escaped) = try s.scanString()
+        return Span(start: start, end: end, escaped: escaped)
+    }
+
+    /// The fields other than the envelope and `percent`; `false` when the value is `null` (an
+    /// absent optional field).
+    private mutating func readValue(of field: LineField, _ s: inout JSONScanner) throws -> Bool {
+        switch field {
+        case .seq, .at, .job, .type, .percent:
+            preconditionFailure("read in readFields")
+        case .epoch:
+            if try readNull(&s) { return false }
+            epoch = try readInteger(.epoch, &s)
+        case .hyperparameters, .config, .resources:
+            if try readNull(&s) { return false }
+            guard s.index < s.count, s.base[s.index] == UInt8(ascii: "{") else { throw typeError(field, "an object", s) }
+            let index = field == .hyperparameters ? 0 : field == .config ? 1 : 2
+            objects[index] = try s.parseObject(depth: 1)
+        case .files:
+            if try readNull(&s) { return false }
+            guard s.index < s.count, s.base[s.index] == UInt8(ascii: "[") else { throw typeError(field, "an array of strings", s) }
+            s.index += 1
+            files.removeAll(keepingCapacity: true)
+            if !s.consume(UInt8(ascii: "]")) {
+                repeat {
+                    guard s.peekKind() == UInt8(ascii: "\"") else { throw typeError(field, "an array of strings", s) }
+                    files.append(try s.parseString())
+                } while s.consume(UInt8(ascii: ","))
+                try s.expect(UInt8(ascii: "]"), "',' or ']' in files")
+            }
+        case .metrics:
+            if try readNull(&s) { return false }
+            try readMetrics(&s)
+        case .origin, .name, .task, .model, .trainingFile, .validationFile, .identifier, .path, .error, .reason,
+            .trigger, .modelType, .modelName:
+            if try readNull(&s) { return false }
+            strings[field.rawValue] = try readString(field, &s)
+        }
+        return true
+    }
+
+    /// `at`: RFC 3339 read in place when it is in the usual UTC form, else by the full parser.
+    @inline(__always)
+    private mutating func readTimestamp(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int) throws {
+        guard i < n, p[i] == UInt8(ascii: "\"") else { throw Self.typeError(.at, "a string", p, i, n) }
+        let start = i + 1
+        if let (stamp, length) = fastTimestamp(p + start, n - start), start + length < n, p[start + length] == UInt8(ascii: "\"") {
+            at = stamp
+            i = start + length + 1
+            return
+        }
+        var s = JSONScanner(p, count: n)
+        s.index = i
+        let span = try readString(.at, &s)
+        i = s.index
+        do {
+            if span.escaped {
+                var text = try s.makeString(start: span.start, end: span.end, escaped: true)
+                at = try text.withUTF8 { buffer throws(Timestamp.ParseError) in
+                    try Timestamp.parse(buffer.baseAddress!, count: buffer.count)
                 }
-                try scanner.expect(UInt8(ascii: ":"), "':' after key")
-                try readValue(of: field, &scanner)
-            } while scanner.consume(UInt8(ascii: ","))
-            try scanner.expect(UInt8(ascii: "}"), "',' or '}' after a field")
-            scanner.skipWhitespace()
-            guard scanner.isAtEnd else { throw scanner.error("unexpected text after the object") }
+            } else {
+                at = try Timestamp.parse(p + span.start, count: span.end - span.start)
+            }
+        } catch let error as Timestamp.ParseError {
+            throw LineError(message: "field at is not RFC 3339: \(error.message)")
         }
     }
 
-    /// Errors of the JSON layer pass through as `JSONSyntaxError`; field errors are `LineError`.
-    private mutating func readValue(of field: LineField, _ scanner: inout JSONScanner) throws -> Void {
-        let base = scanner.base
-        func fieldError(_ expected: String) -> LineError {
-            let found: String
-            switch scanner.peekKind() {
-            case UInt8(ascii: "\""): found = "a string"
-            case UInt8(ascii: "{"): found = "an object"
-            case UInt8(ascii: "["): found = "an array"
-            case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
-            case UInt8(ascii: "n"): found = "null"
-            default: found = "a number"
-            }
-            return LineError(message: "field \(field.name) must be \(expected), found \(found) at column \(scanner.index + 1)")
+    /// `job`: compared with the previous line's job first, so a run of one job's lines skips the scan.
+    @inline(__always)
+    private mutating func readJob(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int) throws {
+        guard i < n, p[i] == UInt8(ascii: "\"") else { throw Self.typeError(.job, "a string", p, i, n) }
+        let start = i + 1
+        let length = previousJob.count
+        if length > 0, start + length < n, p[start + length] == UInt8(ascii: "\""),
+            previousJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + start, length) == 0 })
+        {
+            job = Span(start: start, end: start + length, escaped: false)
+            i = start + length + 1
+            sameJobAsPrevious = true
+            return
         }
-        func isNull() throws -> Bool {
-            if scanner.peekKind() == UInt8(ascii: "n") {
-                try scanner.literal("null")
-                return true
-            }
-            return false
-        }
-        func string() throws -> Range {
-            guard scanner.peekKind() == UInt8(ascii: "\"") else { throw fieldError("a string") }
-            let (start, end, escaped) = try scanner.scanString()
-            return Range(start: start, end: end, escaped: escaped)
-        }
-        func integer(_ what: String) throws -> Int {
-            guard let kind = scanner.peekKind(), kind == UInt8(ascii: "-") || (kind >= 0x30 && kind <= 0x39) else {
-                throw fieldError(what)
-            }
-            do { return try scanner.parseInteger() } catch { throw LineError(message: "field \(field.name): \(error.message) at column \(error.offset + 1)") }
-        }
-        func object() throws -> JSONObject {
-            guard scanner.peekKind() == UInt8(ascii: "{") else { throw fieldError("an object") }
-            return try scanner.parseObject(depth: 1)
-        }
+        var s = JSONScanner(p, count: n)
+        s.index = i
+        job = try readString(.job, &s)
+        i = s.index
+        previousJob.removeAll(keepingCapacity: true)
+        if !job.escaped { previousJob.append(contentsOf: UnsafeBufferPointer(start: p + job.start, count: job.end - job.start)) }
+    }
 
-        switch field {
-        case .seq:
-            seq = try integer("an integer")
-            guard seq >= 1 else { throw LineError(message: "seq \(seq) is not positive") }
-        case .at:
-            let range = try string()
-            do {
-                if range.escaped {
-                    var text = try scanner.makeString(start: range.start, end: range.end, escaped: true)
-                    at = try text.withUTF8 { buffer throws(Timestamp.ParseError) in
-                        try Timestamp.parse(buffer.baseAddress!, count: buffer.count)
-                    }
-                } else {
-                    at = try Timestamp.parse(base + range.start, count: range.end - range.start)
-                }
-            } catch let error as Timestamp.ParseError {
-                throw LineError(message: "field at is not RFC 3339: \(error.message)")
-            }
-        case .job:
-            job = try string()
-        case .type:
-            let range = try string()
-            guard let type = Self.eventType(base, range) else {
-                let name = try scanner.makeString(start: range.start, end: range.end, escaped: range.escaped)
-                throw LineError(message: "unknown event type \(JobLedgerError.quote(name))")
-            }
-            self.type = type
-        case .percent:
-            percent = try integer("an integer")
-        case .epoch:
-            if try isNull() { return }
-            epoch = try integer("an integer")
-        case .hyperparameters, .config, .resources:
-            if try isNull() { return }
-            let index = field == .hyperparameters ? 0 : field == .config ? 1 : 2
-            objects[index] = try object()
-        case .files:
-            if try isNull() { return }
-            guard scanner.peekKind() == UInt8(ascii: "[") else { throw fieldError("an array of strings") }
-            scanner.index += 1
-            files.removeAll(keepingCapacity: true)
-            if !scanner.consume(UInt8(ascii: "]")) {
-                repeat {
-                    guard scanner.peekKind() == UInt8(ascii: "\"") else { throw fieldError("an array of strings") }
-                    files.append(try scanner.parseString())
-                } while scanner.consume(UInt8(ascii: ","))
-                try scanner.expect(UInt8(ascii: "]"), "',' or ']' in files")
-            }
-        case .metrics:
-            if try isNull() { return }
-            try readMetrics(&scanner)
-        case .origin, .name, .task, .model, .trainingFile, .validationFile, .identifier, .path, .error, .reason,
-            .trigger, .modelType, .modelName:
-            if try isNull() { return }
-            strings[field.rawValue] = try string()
+    @inline(__always)
+    private mutating func readType(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int) throws {
+        guard i < n, p[i] == UInt8(ascii: "\"") else { throw Self.typeError(.type, "a string", p, i, n) }
+        let start = i + 1
+        if let (known, length) = Self.knownType(p + start, n - start) {
+            type = known
+            i = start + length
+            return
         }
-        present |= field.bit
+        var s = JSONScanner(p, count: n)
+        s.index = i
+        let span = try readString(.type, &s)
+        i = s.index
+        guard let known = Self.eventType(p, span) else {
+            let name = try s.makeString(start: span.start, end: span.end, escaped: span.escaped)
+            throw LineError(message: "unknown event type \(JobLedgerError.quote(name))")
+        }
+        type = known
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` without checks that throw: `nil` sends the text to the
+    /// full parser, which also words the error. The day number of the last date is cached.
+    @inline(__always)
+    private mutating func fastTimestamp(_ p: UnsafePointer<UInt8>, _ n: Int) -> (Timestamp, Int)? {
+        guard n >= 21 else { return nil }
+        let raw = UnsafeRawPointer(p)
+        let date = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        let days: Int64
+        if date == cachedDate {
+            days = cachedDays
+        } else {
+            guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-") else { return nil }
+            let y0 = p[0] &- 48, y1 = p[1] &- 48, y2 = p[2] &- 48, y3 = p[3] &- 48
+            let m0 = p[5] &- 48, m1 = p[6] &- 48, d0 = p[8] &- 48, d1 = p[9] &- 48
+            guard y0 <= 9, y1 <= 9, y2 <= 9, y3 <= 9, m0 <= 9, m1 <= 9, d0 <= 9, d1 <= 9 else { return nil }
+            let year = Int(y0) * 1000 + Int(y1) * 100 + Int(y2) * 10 + Int(y3)
+            let month = Int(m0) * 10 + Int(m1)
+            let day = Int(d0) * 10 + Int(d1)
+            guard month >= 1, month <= 12, day >= 1, day <= Timestamp.daysInMonth(year: year, month: month) else { return nil }
+            days = Timestamp.daysFromCivil(year: year, month: month, day: day)
+            cachedDate = date
+            cachedDays = days
+        }
+        guard p[10] == UInt8(ascii: "T"), p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":") else { return nil }
+        let h0 = p[11] &- 48, h1 = p[12] &- 48, i0 = p[14] &- 48, i1 = p[15] &- 48, s0 = p[17] &- 48, s1 = p[18] &- 48
+        guard h0 <= 2, h1 <= 9, i0 <= 5, i1 <= 9, s0 <= 5, s1 <= 9 else { return nil }
+        let hour = Int(h0) * 10 + Int(h1)
+        guard hour <= 23 else { return nil }
+        var i = 19
+        var nanos = 0
+        if p[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < n, i - fractionStart < 9 {
+                let d = p[i] &- 48
+                if d > 9 { break }
+                nanos = nanos * 10 + Int(d)
+                i += 1
+            }
+            guard i > fractionStart, i < n else { return nil }
+            for _ in (i - fractionStart)..<9 { nanos *= 10 }
+        }
+        guard p[i] == UInt8(ascii: "Z") else { return nil }
+        let second = hour * 3600 + (Int(i0) * 10 + Int(i1)) * 60 + Int(s0) * 10 + Int(s1)
+        return (Timestamp(uncheckedSeconds: days * 86_400 + Int64(second), nanoseconds: Int32(nanos)), i + 1)
     }
 
     /// `metrics`: trainLoss, validationLoss and perplexity, all numbers; an `epoch` inside must be
     /// the checkpoint's own.
-    private mutating func readMetrics(_ scanner: inout JSONScanner) throws {
-        guard case .object(let object) = try scanner.parseValue(depth: 1) else {
+    private mutating func readMetrics(_ s: inout JSONScanner) throws {
+        guard s.index < s.count, s.base[s.index] == UInt8(ascii: "{"), case .object(let object) = try s.parseValue(depth: 1) else {
             throw LineError(message: "field metrics must be an object with trainLoss, validationLoss and perplexity")
         }
         func number(_ key: String) throws -> Double {
@@ -425,7 +726,67 @@ struct EventLineDecoder {
         }
     }
 
-    var metricsEpochSeen: Int?
+    /// The frequent keys, recognised with their closing quote by one integer compare: the field
+    /// and the key's length with the quote. Anything else goes the general way.
+    @inline(__always)
+    static func knownKey(_ p: UnsafePointer<UInt8>, _ n: Int) -> (LineField, Int)? {
+        guard n >= 8 else { return nil }
+        let word = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+        switch p[0] {
+        case UInt8(ascii: "s"): if word & 0xFFFF_FFFF == 0x2271_6573 { return (.seq, 4) }  // seq"
+        case UInt8(ascii: "a"): if word & 0xFF_FFFF == 0x22_7461 { return (.at, 3) }  // at"
+        case UInt8(ascii: "j"): if word & 0xFFFF_FFFF == 0x2262_6F6A { return (.job, 4) }  // job"
+        case UInt8(ascii: "t"): if word & 0xFF_FFFF_FFFF == 0x22_6570_7974 { return (.type, 5) }  // type"
+        case UInt8(ascii: "p"): if word == 0x2274_6E65_6372_6570 { return (.percent, 8) }  // percent"
+        case UInt8(ascii: "m"): if word & 0xFFFF_FFFF_FFFF == 0x226C_6564_6F6D { return (.model, 6) }  // model"
+        case UInt8(ascii: "o"): if word & 0xFF_FFFF_FFFF_FFFF == 0x22_6E69_6769_726F { return (.origin, 7) }  // origin"
+        case UInt8(ascii: "e"):
+            if word & 0xFFFF_FFFF_FFFF == 0x2268_636F_7065 { return (.epoch, 6) }  // epoch"
+            if word & 0xFFFF_FFFF_FFFF == 0x2272_6F72_7265 { return (.error, 6) }  // error"
+        default: break
+        }
+        return nil
+    }
+
+    /// The event type named at `p` with its closing quote, and the name's length with the quote.
+    @inline(__always)
+    static func knownType(_ p: UnsafePointer<UInt8>, _ n: Int) -> (EventType, Int)? {
+        @inline(__always) func starts(_ name: StaticString) -> Bool {
+            let length = name.utf8CodeUnitCount
+            return n > length && p[length] == UInt8(ascii: "\"") && memcmp(p, name.utf8Start, length) == 0
+        }
+        switch p[0] {
+        case UInt8(ascii: "p"):
+            if starts("progressed") { return (.progressed, 11) }
+            if starts("publicationStarted") { return (.publicationStarted, 19) }
+            if starts("published") { return (.published, 10) }
+            if starts("publicationFailed") { return (.publicationFailed, 18) }
+        case UInt8(ascii: "c"):
+            if starts("created") { return (.created, 8) }
+            if starts("completed") { return (.completed, 10) }
+            if starts("checkpointSaved") { return (.checkpointSaved, 16) }
+            if starts("configured") { return (.configured, 11) }
+            if starts("cancelled") { return (.cancelled, 10) }
+        case UInt8(ascii: "q"):
+            if starts("queued") { return (.queued, 7) }
+        case UInt8(ascii: "d"):
+            if starts("datasetUploadStarted") { return (.datasetUploadStarted, 21) }
+            if starts("dataProcessingStarted") { return (.dataProcessingStarted, 22) }
+            if starts("dataProcessed") { return (.dataProcessed, 14) }
+        case UInt8(ascii: "t"):
+            if starts("trainingStarted") { return (.trainingStarted, 16) }
+            if starts("trainingFinished") { return (.trainingFinished, 17) }
+        case UInt8(ascii: "m"):
+            if starts("modelUploadStarted") { return (.modelUploadStarted, 19) }
+            if starts("modelImportStarted") { return (.modelImportStarted, 19) }
+            if starts("modelImported") { return (.modelImported, 14) }
+            if starts("modelImportFailed") { return (.modelImportFailed, 18) }
+        case UInt8(ascii: "f"):
+            if starts("failed") { return (.failed, 7) }
+        default: break
+        }
+        return nil
+    }
 
     // MARK: Results
 
@@ -568,7 +929,7 @@ struct EventLineDecoder {
 
     /// The event type a `type` value names, or `nil`.
     @inline(__always)
-    static func eventType(_ base: UnsafePointer<UInt8>, _ range: Range) -> EventType? {
+    static func eventType(_ base: UnsafePointer<UInt8>, _ range: Span) -> EventType? {
         if range.escaped {
             guard var name = try? JSONScanner(base, count: range.end).makeString(start: range.start, end: range.end, escaped: true)
             else { return nil }

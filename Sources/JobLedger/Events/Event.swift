@@ -6,7 +6,8 @@
 /// docs/model.md.
 public enum Event: Sendable, Hashable {
     /// The job exists. `origin` decides the publication rule (SPEC 1).
-    case created(Creation)
+    /// (Boxed, like `checkpointSaved`, so the common small events stay small to copy.)
+    indirect case created(Creation)
     /// Configuration merged over earlier configuration, key by key.
     case configured(config: JSONObject)
     /// The job waits for training resources (at most once).
@@ -22,7 +23,7 @@ public enum Event: Sendable, Hashable {
     /// Training reported progress: `percent` 0…100, never decreasing; `epoch` ≥ 0 if known.
     case progressed(percent: Int, epoch: Int?)
     /// A checkpoint was saved (llama-stack's checkpoints).
-    case checkpointSaved(Checkpoint)
+    indirect case checkpointSaved(Checkpoint)
     /// Training itself is over; percent becomes 100.
     case trainingFinished
     /// The trained model started uploading (Sestek's ModelUploading).

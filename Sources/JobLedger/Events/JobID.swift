@@ -39,6 +39,9 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         guard !bytes.isEmpty else { return "it is empty" }
         guard bytes.count <= 128 else { return "it has \(bytes.count) characters, at most 128 are allowed" }
         guard bytes[0] != UInt8(ascii: ".") else { return "it starts with '.'" }
+        var allowed = true
+        for b in bytes { allowed = allowed && isAllowed(b) }
+        if allowed { return nil }
         for (i, b) in bytes.enumerated() where !isAllowed(b) {
             let shown = b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x\(String(b, radix: 16))"
             return "character \(i + 1) is \(shown); only A-Z a-z 0-9 . _ - are allowed"
@@ -47,14 +50,14 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
     }
 
     @inline(__always) static func isAllowed(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
-        }
+        // Bit b of the 128-bit ASCII mask is set for each allowed byte.
+        b < 64 ? allowedLow & (1 << UInt64(b)) != 0 : b < 128 && allowedHigh & (1 << UInt64(b - 64)) != 0
     }
+
+    /// `- . 0-9` (45, 46, 48…57).
+    static let allowedLow: UInt64 = (1 << 45) | (1 << 46) | (0x3FF << 48)
+    /// `A-Z _ a-z` (65…90, 95, 97…122), shifted down by 64.
+    static let allowedHigh: UInt64 = (0x3FF_FFFF << 1) | (1 << 31) | (0x3FF_FFFF << 33)
 
     /// The name of this job's log file in a directory store.
     public var fileName: String { rawValue + ".jsonl" }

@@ -148,6 +148,15 @@ struct JSONScanner {
     func makeString(start: Int, end: Int, escaped: Bool) throws(JSONSyntaxError) -> String {
         if !escaped {
             let bytes = UnsafeBufferPointer(start: base + start, count: end - start)
+            // Plain printable ASCII needs no UTF-8 validation: copy it straight in.
+            var plain = true
+            for b in bytes { plain = plain && b >= 0x20 && b < 0x80 }
+            if plain {
+                return String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                    _ = buffer.initialize(fromContentsOf: bytes)
+                    return bytes.count
+                }
+            }
             guard let string = String(validating: bytes, as: UTF8.self) else {
                 throw JSONSyntaxError(offset: start, message: "invalid UTF-8 in string")
             }

@@ -4,8 +4,11 @@
 /// escaping and number formatting are the same everywhere.
 public struct JSONWriter: Sendable {
     public var bytes: [UInt8]
-    /// One flag per open container: whether it holds an element already (the next needs a comma).
-    private var hasElement: [Bool] = []
+    /// Bit d: the container open at depth d + 1 holds an element already (the next needs a comma).
+    private var elementBits: UInt64 = 0
+    private var depth = 0
+    /// The same flags for containers nested deeper than 64.
+    private var deepElements: [Bool] = []
     /// Whether a key was just written, so the next value follows its colon directly.
     private var afterKey = false
 
@@ -23,34 +26,39 @@ public struct JSONWriter: Sendable {
             afterKey = false
             return
         }
-        if let last = hasElement.last {
-            if last { bytes.append(UInt8(ascii: ",")) } else { hasElement[hasElement.count - 1] = true }
+        guard depth > 0 else { return }
+        if depth <= 64 {
+            let bit: UInt64 = 1 << UInt64(depth - 1)
+            if elementBits & bit != 0 { bytes.append(UInt8(ascii: ",")) } else { elementBits |= bit }
+        } else if deepElements[depth - 65] {
+            bytes.append(UInt8(ascii: ","))
+        } else {
+            deepElements[depth - 65] = true
         }
     }
 
-    /// Opens an object: at the top level, after a key, or as an array element.
-    public mutating func beginObject() {
+    @inline(__always) private mutating func open(_ bracket: UInt8) {
         beginValue()
-        bytes.append(UInt8(ascii: "{"))
-        hasElement.append(false)
+        bytes.append(bracket)
+        depth += 1
+        if depth <= 64 { elementBits &= ~(1 << UInt64(depth - 1)) } else { deepElements.append(false) }
     }
 
-    public mutating func endObject() {
-        hasElement.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+    @inline(__always) private mutating func close(_ bracket: UInt8) {
+        if depth > 64 { deepElements.removeLast() }
+        depth -= 1
+        bytes.append(bracket)
     }
+
+    /// Opens an object: at the top level, after a key, or as an array element.
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
 
     /// Opens an array: at the top level, after a key, or as an array element.
-    public mutating func beginArray() {
-        beginValue()
-        bytes.append(UInt8(ascii: "["))
-        hasElement.append(false)
-    }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
 
-    public mutating func endArray() {
-        hasElement.removeLast()
-        bytes.append(UInt8(ascii: "]"))
-    }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Writes `"key":`; the value written next belongs to it.
     public mutating func key(_ key: StaticString) {
@@ -62,8 +70,9 @@ public struct JSONWriter: Sendable {
         afterKey = true
     }
 
-    /// Writes a key that is not known at compile time (JSON object keys from logs).
-    public mutating func key(_ key: String) {
+    /// Writes a key that is not known at compile time (JSON object keys from logs), escaped.
+    /// (Not an overload of ``key(_:)``: a literal would pick the `String` one and pay for escaping.)
+    public mutating func dynamicKey(_ key: String) {
         beginValue()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
@@ -105,11 +114,20 @@ public struct JSONWriter: Sendable {
         appendQuoted(value)
     }
 
-    /// Writes a string known to need no escaping (e.g. an enum's raw value).
-    public mutating func string(_ value: StaticString) {
+    /// Writes a key that needs no escaping, by construction (an enum's raw value).
+    public mutating func plainKey(_ key: String) {
+        plainString(key)
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    /// Writes a string that needs no escaping, by construction: a job id, an enum's raw value.
+    /// (Checked in debug builds.)
+    public mutating func plainString(_ value: String) {
         beginValue()
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount))
+        assert(!value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        bytes.append(contentsOf: value.utf8)
         bytes.append(UInt8(ascii: "\""))
     }
 
@@ -135,7 +153,7 @@ public struct JSONWriter: Sendable {
     public mutating func object(_ object: JSONObject) {
         beginObject()
         for entry in object.entries {
-            key(entry.key)
+            dynamicKey(entry.key)
             value(entry.value)
         }
         endObject()

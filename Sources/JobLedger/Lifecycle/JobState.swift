@@ -18,46 +18,92 @@ public struct JobState: Sendable, Hashable {
     public private(set) var phase: Phase
     public private(set) var inference: InferenceStatus = .none
     public private(set) var modelImport: ModelImportStatus = .none
-    /// The `created` event's fields.
-    public let creation: Creation
-    public let createdAt: Timestamp
-    /// Every `configured` object merged key by key, in order.
-    public private(set) var config: JSONObject = JSONObject()
     /// 0 until the first `progressed`, then the last reported percent; 100 from `trainingFinished` on.
     public private(set) var percent: Int = 0
     /// The last `progressed` epoch, if any was reported.
     public private(set) var epoch: Int?
-    public private(set) var checkpoints: [SavedCheckpoint] = []
     public private(set) var wasQueued = false
     public private(set) var datasetUploadStarted = false
     public private(set) var dataProcessingStarted = false
-    /// When training started (llama-stack's `started_at`) and on what (`resources_allocated`).
-    public private(set) var trainingStartedAt: Timestamp?
-    public private(set) var resources: JSONObject?
-    /// When the job reached a terminal phase (Bluesight's `finished_at`, llama-stack's `completed_at`).
-    public private(set) var finishedAt: Timestamp?
-    /// The `completed` event's model.
-    public private(set) var trainedModel: String?
-    /// The `failed` event's error.
-    public private(set) var error: String?
-    /// The `cancelled` event's reason.
-    public private(set) var cancelReason: String?
-    /// What started the current or last publication.
-    public private(set) var publicationTrigger: PublicationTrigger?
-    /// The last `publicationFailed` error.
-    public private(set) var publicationError: String?
-    /// The model import's type and name, from `modelImportStarted`.
-    public private(set) var importedModelType: String?
-    public private(set) var importedModelName: String?
-    /// The last `modelImportFailed` error.
-    public private(set) var modelImportError: String?
+    public let origin: Origin
+    /// What most events leave alone, boxed: a copy of a state is then a few words and two
+    /// retains, whatever its config and checkpoints (replay keeps one state per job).
+    private var box: ColdBox
 
-    public var origin: Origin { creation.origin }
+    /// The `created` event's fields.
+    public var creation: Creation { box.cold.creation.value }
+    public var createdAt: Timestamp { box.cold.createdAt }
+    /// Every `configured` object merged key by key, in order.
+    public var config: JSONObject { box.cold.config }
+    public var checkpoints: [SavedCheckpoint] { box.cold.checkpoints }
+    /// When training started (llama-stack's `started_at`) and on what (`resources_allocated`).
+    public var trainingStartedAt: Timestamp? { box.cold.trainingStartedAt }
+    public var resources: JSONObject? { box.cold.resources }
+    /// When the job reached a terminal phase (Bluesight's `finished_at`, llama-stack's `completed_at`).
+    public var finishedAt: Timestamp? { box.cold.finishedAt }
+    /// The `completed` event's model.
+    public var trainedModel: String? { box.cold.trainedModel }
+    /// The `failed` event's error.
+    public var error: String? { box.cold.error }
+    /// The `cancelled` event's reason.
+    public var cancelReason: String? { box.cold.cancelReason }
+    /// What started the current or last publication.
+    public var publicationTrigger: PublicationTrigger? { box.cold.publicationTrigger }
+    /// The last `publicationFailed` error.
+    public var publicationError: String? { box.cold.publicationError }
+    /// The model import's type and name, from `modelImportStarted`.
+    public var importedModelType: String? { box.cold.importedModelType }
+    public var importedModelName: String? { box.cold.importedModelName }
+    /// The last `modelImportFailed` error.
+    public var modelImportError: String? { box.cold.modelImportError }
+
+    /// The rarely changing part of a state.
+    struct Cold: Sendable, Hashable {
+        /// Never changes after `created`, so shared rather than copied with the rest.
+        var creation: Shared<Creation>
+        var createdAt: Timestamp
+        var config = JSONObject()
+        var checkpoints: [SavedCheckpoint] = []
+        var trainingStartedAt: Timestamp?
+        var resources: JSONObject?
+        var finishedAt: Timestamp?
+        var trainedModel: String?
+        var error: String?
+        var cancelReason: String?
+        var publicationTrigger: PublicationTrigger?
+        var publicationError: String?
+        var importedModelType: String?
+        var importedModelName: String?
+        var modelImportError: String?
+    }
+
+    /// A copy-on-write box: `cold` is only changed through ``JobState/changeCold(_:)``, which
+    /// first makes the box unique, so no two states ever share a box being changed.
+    final class ColdBox: @unchecked Sendable, Hashable {
+        var cold: Cold
+        init(_ cold: Cold) { self.cold = cold }
+        static func == (lhs: ColdBox, rhs: ColdBox) -> Bool { lhs === rhs || lhs.cold == rhs.cold }
+        func hash(into hasher: inout Hasher) { hasher.combine(cold) }
+    }
+
+    /// An immutable value behind one reference.
+    final class Shared<Value: Sendable & Hashable>: Sendable, Hashable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+        static func == (lhs: Shared, rhs: Shared) -> Bool { lhs === rhs || lhs.value == rhs.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
+
+    @inline(__always)
+    private mutating func changeCold(_ change: (inout Cold) -> Void) {
+        if !isKnownUniquelyReferenced(&box) { box = ColdBox(box.cold) }
+        change(&box.cold)
+    }
 
     /// Starts a job's state from its first event, which must be `created` with `seq` 1.
     /// - Throws: `invalid_event` for bad fields or `seq`; `illegal_transition` if it is not `created`.
     public init(_ first: RecordedEvent) throws(JobLedgerError) {
-        try Self.validate(first.event, job: first.job.rawValue)
+        do { try Self.validate(first.event) } catch { throw error.about(job: first.job.rawValue) }
         guard case .created(let creation) = first.event else {
             throw JobLedgerError(
                 .illegalTransition,
@@ -71,8 +117,8 @@ public struct JobState: Sendable, Hashable {
         seq = 1
         lastEventAt = first.at
         phase = .initialized
-        self.creation = creation
-        createdAt = first.at
+        origin = creation.origin
+        box = ColdBox(Cold(creation: Shared(creation), createdAt: first.at))
     }
 
     /// The state after `event`.
@@ -94,10 +140,21 @@ public struct JobState: Sendable, Hashable {
         try apply(seq: event.seq, at: event.at, event: event.event)
     }
 
-    /// Folds an event already known to be this job's (the replay hot path).
+    /// Folds the log line `decoder` just read, known to be this job's (the replay hot path).
+    /// - Throws: `corrupt_log` for a gap or repeat in `seq` or an unreadable field, else as
+    ///   ``apply(_:)``.
+    @inline(__always)
+    mutating func apply(line decoder: inout EventLineDecoder, _ base: UnsafePointer<UInt8>) throws(JobLedgerError) {
+        guard decoder.seq == seq + 1 else { throw decoder.seqError(expected: seq + 1, job: job) }
+        let event: Event
+        do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
+        try apply(seq: decoder.seq, at: decoder.at, event: event)
+    }
+
+    /// Folds an event already known to be this job's.
     @inline(__always)
     mutating func apply(seq newSeq: Int, at: Timestamp, event: Event) throws(JobLedgerError) {
-        try Self.validate(event, job: job.rawValue)
+        do { try Self.validate(event) } catch { throw error.about(job: job.rawValue) }
         guard newSeq == seq + 1 else {
             throw JobLedgerError(.invalidEvent, "seq \(newSeq) follows seq \(seq) (expected \(seq + 1))", job: job.rawValue)
         }
@@ -121,8 +178,11 @@ public struct JobState: Sendable, Hashable {
     }
 
     /// Throws unless `rule` allows `event` now.
+    ///
+    /// `mutating` only so the hot path passes `self` by reference: a non-mutating call from
+    /// ``apply(seq:at:event:)`` copies the whole state first. It changes nothing.
     @inline(__always)
-    private func check(_ rule: TransitionRule, _ event: Event) throws(JobLedgerError) {
+    private mutating func check(_ rule: TransitionRule, _ event: Event) throws(JobLedgerError) {
         guard rule.from.contains(phase) else { throw illegal(rule, because: nil) }
         if let needed = rule.inference, inference != needed { throw illegal(rule, because: nil) }
         guard rule.modelImport.contains(modelImport) else { throw illegal(rule, because: nil) }
@@ -139,7 +199,7 @@ public struct JobState: Sendable, Hashable {
             throw illegal(rule, because: "percent \(newPercent) is below the last percent \(percent)")
         }
         if conditions.contains(.epochNotDecreasing), case .checkpointSaved(let checkpoint) = event,
-            let last = checkpoints.last?.checkpoint.epoch, checkpoint.epoch < last
+            let last = box.cold.checkpoints.last?.checkpoint.epoch, checkpoint.epoch < last
         {
             throw illegal(rule, because: "epoch \(checkpoint.epoch) is below the last checkpoint's epoch \(last)")
         }
@@ -162,49 +222,53 @@ public struct JobState: Sendable, Hashable {
         case .created:
             break  // unreachable: `created` is never legal after the first event
         case .configured(let object):
-            config = config.merging(object)
+            changeCold { $0.config = $0.config.merging(object) }
         case .queued:
             wasQueued = true
         case .datasetUploadStarted:
             datasetUploadStarted = true
         case .dataProcessingStarted:
             dataProcessingStarted = true
-        case .dataProcessed:
+        case .dataProcessed, .modelUploadStarted, .published, .modelImported:
             break
         case .trainingStarted(let resources):
-            trainingStartedAt = at
-            self.resources = resources
+            changeCold {
+                $0.trainingStartedAt = at
+                $0.resources = resources
+            }
         case .progressed(let newPercent, let newEpoch):
             percent = newPercent
             if let newEpoch { epoch = newEpoch }
         case .checkpointSaved(let checkpoint):
-            checkpoints.append(SavedCheckpoint(checkpoint: checkpoint, savedAt: at))
+            changeCold { $0.checkpoints.append(SavedCheckpoint(checkpoint: checkpoint, savedAt: at)) }
         case .trainingFinished:
             percent = 100
-        case .modelUploadStarted:
-            break
         case .completed(let model):
-            trainedModel = model
-            finishedAt = at
+            changeCold {
+                $0.trainedModel = model
+                $0.finishedAt = at
+            }
         case .failed(let message):
-            error = message
-            finishedAt = at
+            changeCold {
+                $0.error = message
+                $0.finishedAt = at
+            }
         case .cancelled(let reason):
-            cancelReason = reason
-            finishedAt = at
+            changeCold {
+                $0.cancelReason = reason
+                $0.finishedAt = at
+            }
         case .publicationStarted(let trigger):
-            publicationTrigger = trigger
-        case .published:
-            break
+            changeCold { $0.publicationTrigger = trigger }
         case .publicationFailed(let message):
-            publicationError = message
+            changeCold { $0.publicationError = message }
         case .modelImportStarted(let type, let name):
-            importedModelType = type
-            importedModelName = name
-        case .modelImported:
-            break
+            changeCold {
+                $0.importedModelType = type
+                $0.importedModelName = name
+            }
         case .modelImportFailed(let message):
-            modelImportError = message
+            changeCold { $0.modelImportError = message }
         }
     }
 
@@ -213,9 +277,9 @@ public struct JobState: Sendable, Hashable {
     /// Checks the field rules of SPEC 1's events table that types alone do not: ranges and
     /// non-empty names.
     /// - Throws: `invalid_event` naming the field.
-    public static func validate(_ event: Event, job: String?) throws(JobLedgerError) {
+    public static func validate(_ event: Event) throws(JobLedgerError) {
         func invalid(_ message: String) -> JobLedgerError {
-            JobLedgerError(.invalidEvent, "\(event.type): \(message)", job: job)
+            JobLedgerError(.invalidEvent, "\(event.type): \(message)")
         }
         func required(_ value: String, _ field: String) throws(JobLedgerError) {
             if value.isEmpty { throw invalid("\(field) must not be empty") }

@@ -75,7 +75,7 @@ public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
         writer.key("created_at")
         writer.int64(createdAt)
         writer.key("status")
-        writer.string(status.rawValue)
+        writer.plainString(status.rawValue)
         writer.key("error")
         writer.optionalString(error)
         writer.key("trained_model")

@@ -40,7 +40,7 @@ public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRe
         writer.key("job_uuid")
         writer.string(jobUUID)
         writer.key("status")
-        writer.string(status.rawValue)
+        writer.plainString(status.rawValue)
         if let scheduledAt {
             writer.key("scheduled_at")
             writer.string(scheduledAt.rfc3339)

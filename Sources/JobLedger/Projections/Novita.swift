@@ -61,7 +61,7 @@ public struct NovitaTask: Sendable, Hashable, Codable, JSONRenderable {
         writer.key("task_type")
         writer.string(taskType)
         writer.key("task_status")
-        writer.string(taskStatus.rawValue)
+        writer.plainString(taskStatus.rawValue)
         writer.key("created_at")
         writer.int64(createdAt)
         writer.key("models")
@@ -92,7 +92,7 @@ public struct NovitaModel: Sendable, Hashable, Codable, JSONRenderable {
         writer.key("model_name")
         writer.string(modelName)
         writer.key("model_status")
-        writer.string(modelStatus.rawValue)
+        writer.plainString(modelStatus.rawValue)
         writer.endObject()
     }
 }

@@ -28,13 +28,13 @@ public struct NuPICStatus: Sendable, Hashable, Codable, JSONRenderable {
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("state")
-        writer.string(state.rawValue)
+        writer.plainString(state.rawValue)
         writer.key("model_ready")
         writer.bool(modelReady)
         writer.key("percent")
         writer.int(percent)
         writer.key("import_status")
-        writer.string(importStatus.rawValue)
+        writer.plainString(importStatus.rawValue)
         writer.endObject()
     }
 }

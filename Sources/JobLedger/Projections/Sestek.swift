@@ -33,7 +33,7 @@ public struct SestekProgress: Sendable, Hashable, Codable, JSONRenderable {
         writer.key("percent")
         writer.int(percent)
         writer.key("trainingStatus")
-        writer.string(trainingStatus.rawValue)
+        writer.plainString(trainingStatus.rawValue)
         writer.key("inferenceStatus")
         writer.optionalString(inferenceStatus?.rawValue)
         writer.endObject()

@@ -58,9 +58,9 @@ public struct ProjectionLine: Sendable, JSONRenderable {
     static func write(_ state: JobState, vocabularies: [Vocabulary], to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("job")
-        writer.string(state.job.rawValue)
+        writer.plainString(state.job.rawValue)
         for vocabulary in vocabularies {
-            writer.key(vocabulary.rawValue)
+            writer.plainKey(vocabulary.rawValue)
             vocabulary.write(state, to: &writer)
         }
         writer.endObject()

@@ -7,11 +7,7 @@ extension EventLineDecoder {
     @inline(__always)
     mutating func fold(_ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID) throws(JobLedgerError) {
         if state != nil {
-            let expected = state!.seq + 1
-            guard seq == expected else { throw seqError(expected: expected, job: job) }
-            let event: Event
-            do { event = try self.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
-            try state!.apply(seq: seq, at: at, event: event)
+            try state!.apply(line: &self, base)
         } else {
             guard seq == 1 else { throw seqError(expected: 1, job: job) }
             let event: Event

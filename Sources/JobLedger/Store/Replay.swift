@@ -43,7 +43,7 @@ public struct Replay: Sendable {
         torn: (TornWrite) -> Void = { _ in }
     ) -> Summary {
         var summary = Summary()
-        var seen: [JobID: String] = [:]
+        var jobs = ReplayedJobs()
         for path in paths {
             let files: [String]
             do { files = try Self.logFiles(at: path) } catch {
@@ -53,9 +53,9 @@ public struct Replay: Sendable {
             }
             for file in files {
                 summary.files += 1
-                var replay = FileReplay(file: file, asOf: asOf)
+                var replay = FileReplay(file: file, ordinal: summary.files, asOf: asOf)
                 do {
-                    try replay.run()
+                    try replay.run(&jobs)
                 } catch {
                     reject(error)
                     summary.problems += 1
@@ -67,22 +67,15 @@ public struct Replay: Sendable {
                     reject(problem)
                     summary.problems += 1
                 }
-                for slot in replay.finishedSlots() {
-                    if let error = slot.error {
+                replay.finish(
+                    emit: { state in
+                        emit(state)
+                        summary.jobs += 1
+                    },
+                    reject: { error in
                         reject(error)
                         summary.problems += 1
-                    } else if let other = seen[slot.job] {
-                        reject(
-                            JobLedgerError(
-                                .duplicateJob, "duplicate job: its events are also in \(other)", job: slot.job.rawValue,
-                                file: file, line: slot.firstLine))
-                        summary.problems += 1
-                    } else if let state = slot.state {
-                        seen[slot.job] = file
-                        emit(slot.snapshot ?? state)
-                        summary.jobs += 1
-                    }
-                }
+                    })
             }
         }
         return summary
@@ -109,60 +102,80 @@ public struct Replay: Sendable {
     }
 }
 
+/// Every job a replay met, across files: which file and slot it was last seen in.
+struct ReplayedJobs {
+    var table = JobTable()
+    /// Per table entry: the ordinal of the file it was last met in, and its slot there.
+    var file: [Int32] = []
+    var slot: [Int32] = []
+    /// The files by ordinal (1-based), for duplicate messages.
+    var paths: [String] = [""]
+}
+
 /// One file's replay.
 struct FileReplay {
+    /// A job of the file: where its state is, and its first problem.
     struct Slot {
         let job: JobID
-        var state: JobState?
-        var snapshot: JobState?
-        var error: JobLedgerError?
-        let firstLine: Int
+        /// Index into `states`, once the job's first line folded.
+        var state = -1
+        /// Whether the job has an error in `errors` (checked per line).
+        var rejected = false
     }
 
     let file: String
+    let ordinal: Int
     let asOf: Int?
     /// The job the file is named after, if its name is `<job>.jsonl`.
     let stem: JobID?
     var slots: [Slot] = []
-    var index: [JobID: Int] = [:]
+    /// The jobs' states, apart from the slots so folding mutates them in place.
+    var states: [JobState] = []
+    /// The first error of each rejected slot, and the `--at` snapshots: rare, so kept aside.
+    var errors: [Int: JobLedgerError] = [:]
+    var snapshots: [Int: JobState] = [:]
     var lines = 0
     var fileProblems: [JobLedgerError] = []
     var tornTail: TornWrite?
     /// The first line of a job other than `stem`.
     var firstForeignLine: (line: Int, job: JobID)?
     private var decoder = EventLineDecoder()
-    /// The last line's job, to skip the lookup while lines keep naming the same job.
-    private var lastJobBytes: [UInt8] = []
+    /// The slot of the last line's job, to skip the lookup while lines keep naming the same job
+    /// (-1 when the last line named none).
     private var lastSlot = -1
 
-    init(file: String, asOf: Int?) {
+    init(file: String, ordinal: Int, asOf: Int?) {
         self.file = file
+        self.ordinal = ordinal
         self.asOf = asOf
         var name = Substring(file)
         if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
         stem = name.hasSuffix(".jsonl") ? JobID(validating: String(name.dropLast(6))) : nil
     }
 
-    mutating func run() throws(JobLedgerError) {
+    mutating func run(_ jobs: inout ReplayedJobs) throws(JobLedgerError) {
+        jobs.paths.append(file)
         guard let fd = try FileIO.open(file, O_RDONLY) else { throw JobLedgerError(.io, "no such file", file: file) }
         defer { close(fd) }
         #if canImport(Glibc)
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif
         var reader = LineReader(fd: fd, path: file)
-        let tail = try reader.forEachLine { base, count, _ in self.fold(base, count) }
+        let tail = try reader.forEachLine { base, count, _ in self.fold(base, count, &jobs) }
         if tail.count > 0 { tornTail = TornWrite(file: file, line: lines + 1, byteCount: tail.count, moved: false) }
     }
 
     @inline(__always)
-    private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int) {
+    private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int, _ jobs: inout ReplayedJobs) {
         lines += 1
         do throws(LineError) {
             try decoder.decode(base, count: count)
         } catch {
+            lastSlot = -1
             // Charge the line to the job it names, if it names one.
             if let text = decoder.jobText(base), let job = JobID(validating: text) {
-                let slot = slotIndex(for: job)
+                var id = job.rawValue
+                let slot = id.withUTF8 { slotIndex(for: $0, jobs: &jobs) { job } }
                 reject(slot, JobLedgerError(.corruptLog, error.message, job: job.rawValue, file: file, line: lines))
             } else {
                 fileProblems.append(JobLedgerError(.corruptLog, error.message, job: decoder.jobText(base), file: file, line: lines))
@@ -170,53 +183,109 @@ struct FileReplay {
             return
         }
         let slot: Int
-        let jobBytes = UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start)
-        if lastSlot >= 0, !decoder.job.escaped, jobBytes.count == lastJobBytes.count,
-            memcmp(jobBytes.baseAddress!, lastJobBytes, jobBytes.count) == 0
-        {
+        if decoder.sameJobAsPrevious, lastSlot >= 0 {
             slot = lastSlot
+        } else if !decoder.job.escaped {
+            let bytes = UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start)
+            if let problem = JobID.problem(with: bytes) {
+                lastSlot = -1
+                fileProblems.append(
+                    JobLedgerError(
+                        .corruptLog, "invalid job id \(JobLedgerError.quote(String(decoding: bytes, as: UTF8.self))): \(problem)",
+                        file: file, line: lines))
+                return
+            }
+            slot = slotIndex(for: bytes, jobs: &jobs) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
+            lastSlot = slot
         } else {
             let job: JobID
             do { job = try decoder.jobID(base) } catch {
+                lastSlot = -1
                 fileProblems.append(JobLedgerError(.corruptLog, error.message, file: file, line: lines))
                 return
             }
-            slot = slotIndex(for: job)
+            var id = job.rawValue
+            slot = id.withUTF8 { slotIndex(for: $0, jobs: &jobs) { job } }
             lastSlot = slot
-            lastJobBytes = Array(jobBytes)
         }
-        if slots[slot].error != nil { return }
+        if slots[slot].rejected { return }
+        let stateIndex = slots[slot].state
         do throws(JobLedgerError) {
-            try decoder.fold(base, into: &slots[slot].state, job: slots[slot].job)
+            if stateIndex >= 0 {
+                try states[stateIndex].apply(line: &decoder, base)
+            } else {
+                var state: JobState?
+                try decoder.fold(base, into: &state, job: slots[slot].job)
+                states.append(state.take()!)
+                slots[slot].state = states.count - 1
+            }
         } catch {
             reject(slot, error.at(file: file, line: lines))
             return
         }
-        if let asOf, decoder.seq == asOf { slots[slot].snapshot = slots[slot].state }
+        if let asOf, decoder.seq == asOf { snapshots[slot] = states[slots[slot].state] }
     }
 
-    private mutating func slotIndex(for job: JobID) -> Int {
-        if let existing = index[job] { return existing }
-        slots.append(Slot(job: job, firstLine: lines))
-        index[job] = slots.count - 1
-        if let stem, job != stem, firstForeignLine == nil { firstForeignLine = (lines, job) }
+    /// The slot of the job with id bytes `key`, made on its first line in this file. A job last
+    /// met in another file is a duplicate: its slot here is rejected.
+    private mutating func slotIndex(
+        for key: UnsafeBufferPointer<UInt8>, jobs: inout ReplayedJobs, makeID: () -> JobID
+    ) -> Int {
+        let hash = JobTable.hash(key)
+        if let entry = jobs.table.find(key, hash: hash) {
+            if jobs.file[entry] == Int32(ordinal) { return Int(jobs.slot[entry]) }
+            let job = jobs.table.ids[entry]
+            let slot = newSlot(job)
+            reject(
+                slot,
+                JobLedgerError(
+                    .duplicateJob, "duplicate job: its events are also in \(jobs.paths[Int(jobs.file[entry])])", job: job.rawValue,
+                    file: file, line: lines))
+            jobs.file[entry] = Int32(ordinal)
+            jobs.slot[entry] = Int32(slot)
+            return slot
+        }
+        let job = makeID()
+        let slot = newSlot(job)
+        _ = jobs.table.insert(key, hash: hash, id: job)
+        jobs.file.append(Int32(ordinal))
+        jobs.slot.append(Int32(slot))
+        return slot
+    }
+
+    private mutating func newSlot(_ job: JobID) -> Int {
+        slots.append(Slot(job: job))
+        if let stem, firstForeignLine == nil, job != stem { firstForeignLine = (lines, job) }
         return slots.count - 1
     }
 
     private mutating func reject(_ slot: Int, _ error: JobLedgerError) {
-        if slots[slot].error == nil { slots[slot].error = error }
+        if !slots[slot].rejected {
+            errors[slot] = error
+            slots[slot].rejected = true
+        }
     }
 
-    /// The slots to report, with the per-job file rule applied: in `<job>.jsonl` holding `<job>`,
-    /// another job's line rejects the file's job and is not replayed as a job of its own.
-    func finishedSlots() -> [Slot] {
-        guard let stem, let stemSlot = index[stem], let foreign = firstForeignLine else { return slots }
-        var own = slots[stemSlot]
-        if own.error == nil || (own.error?.line ?? Int.max) > foreign.line {
-            own.error = JobLedgerError(
-                .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
-                job: stem.rawValue, file: file, line: foreign.line)
+    /// Reports the file's jobs in order of their first line, with the per-job file rule applied:
+    /// in `<job>.jsonl` holding `<job>`, another job's line rejects the file's job, and the other
+    /// job is not replayed on its own.
+    func finish(emit: (JobState) -> Void, reject: (JobLedgerError) -> Void) {
+        var only: Int?
+        var foreignError: JobLedgerError?
+        if let stem, let foreign = firstForeignLine, let own = slots.firstIndex(where: { $0.job == stem }) {
+            only = own
+            if !slots[own].rejected || (errors[own]?.line ?? Int.max) > foreign.line {
+                foreignError = JobLedgerError(
+                    .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
+                    job: stem.rawValue, file: file, line: foreign.line)
+            }
         }
-        return [own]
+        for (index, slot) in slots.enumerated() where only == nil || only == index {
+            if let error = foreignError ?? errors[index] {
+                reject(error)
+            } else if slot.state >= 0 {
+                emit(snapshots[index] ?? states[slot.state])
+            }
+        }
     }
 }

@@ -59,6 +59,40 @@ import Testing
         }
     }
 
+    /// Lines in the exact form JobLedger writes take a fast path; the same line with a space
+    /// added takes the general one. Both must read the same event.
+    @Test(arguments: events)
+    func fastAndGeneralReadersAgree(_ event: Event) throws {
+        for seq in [1, 9, 10, 12_345] {
+            let recorded = RecordedEvent(seq: seq, at: Timestamp(seconds: 1_700_000_000, nanoseconds: 250_000_000), job: try JobID("job-7"), event: event)
+            let line = recorded.jsonLine
+            let spaced = "{ " + line.dropFirst()
+            #expect(try RecordedEvent(jsonLine: line) == recorded)
+            #expect(try RecordedEvent(jsonLine: spaced) == recorded)
+        }
+    }
+
+    @Test(arguments: [
+        // Near misses of the fast path: each must be read (or refused) like any other line.
+        (#"{"seq":01,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"queued"}"#, "field seq: leading zero in number at column 8"),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"progressed","percent":040}"#, "field percent: leading zero in number at column 80"),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"progressed","percent":1000}"#, "progressed: percent 1000 is outside 0…100"),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j/1","type":"queued"}"#, #"invalid job id "j/1": character 2 is '/'; only A-Z a-z 0-9 . _ - are allowed"#),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"created","origin":"web"}"#, #"origin must be "api" or "console", found "web""#),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"completed","model":""}"#, "completed: model must not be empty"),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"queued","epoch":null,"epoch":3}"#, "duplicate field epoch at column 79"),
+    ])
+    func nearMissesOfTheFastPath(_ line: String, _ message: String) {
+        do {
+            let event = try RecordedEvent(jsonLine: line)
+            // Field rules beyond types are the fold's: apply it.
+            _ = try JobState(RecordedEvent(seq: 1, at: event.at, job: event.job, event: event.event))
+            Issue.record("accepted: \(line)")
+        } catch {
+            #expect(error.message == message)
+        }
+    }
+
     @Test func lineFormatMatchesTheSpec() throws {
         let line = #"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"created","origin":"api","task":"classification"}"#
         let event = try RecordedEvent(jsonLine: line)

@@ -1,0 +1,88 @@
+/// Job ids to dense indices, looked up by the id's bytes as they stand in a log line: no `String`
+/// is built to find a job, and the hash is a few multiplications (replay meets every job once per
+/// file, so this is on the hot path).
+struct JobTable {
+    /// Open addressing, linear probing; `-1` is empty. Grows at half full.
+    private var buckets: [Int32]
+    private var hashes: [UInt64] = []
+    private var keyBytes: [UInt8] = []
+    private var keyOffsets: [Int] = [0]
+    /// The ids, by index.
+    private(set) var ids: [JobID] = []
+
+    init() { buckets = [Int32](repeating: -1, count: 1024) }
+
+    var count: Int { ids.count }
+
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
+        let raw = UnsafeRawPointer(key.baseAddress!)
+        var i = 0
+        while i + 8 <= key.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < key.count {
+            tail |= UInt64(key[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 31)
+    }
+
+    /// The index of the job with these bytes, if known.
+    @inline(__always)
+    func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(buckets[bucket])
+            if entry < 0 { return nil }
+            if hashes[entry] == hash {
+                let start = keyOffsets[entry]
+                let length = keyOffsets[entry + 1] - start
+                if length == key.count
+                    && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, key.baseAddress!, length) == 0 })
+                {
+                    return entry
+                }
+            }
+            bucket = (bucket + 1) & mask
+        }
+    }
+
+    /// Adds a job not yet in the table; returns its index.
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, id: JobID) -> Int {
+        if (ids.count + 1) * 2 > buckets.count { grow() }
+        let entry = ids.count
+        ids.append(id)
+        hashes.append(hash)
+        keyBytes.append(contentsOf: key)
+        keyOffsets.append(keyBytes.count)
+        place(entry, hash: hash)
+        return entry
+    }
+
+    private mutating func place(_ entry: Int, hash: UInt64) {
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while buckets[bucket] >= 0 { bucket = (bucket + 1) & mask }
+        buckets[bucket] = Int32(entry)
+    }
+
+    private mutating func grow() {
+        buckets = [Int32](repeating: -1, count: buckets.count * 2)
+        for entry in hashes.indices { place(entry, hash: hashes[entry]) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
