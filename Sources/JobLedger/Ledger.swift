@@ -65,6 +65,23 @@ public final class Ledger: Sendable {
         return update.appended
     }
 
+    /// Appends events of several jobs as one batch (e.g. what a server received in the last few
+    /// milliseconds): all validated first, a rejected event rejects the batch; on a durable
+    /// directory store one write per job and one sync for the whole batch.
+    /// - Throws: as ``append(_:to:at:expectedSeq:)``, for the first bad event; nothing is written.
+    @discardableResult
+    public func append(batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
+        let (order, grouped) = groupedByJob(batch)
+        for job in order where grouped[job]!.first?.event.type != .created {
+            if try store.state(of: job) == nil {
+                throw JobLedgerError(
+                    .unknownJob, "unknown job: it has no events, so its first must be created, not \(grouped[job]![0].event.type)",
+                    job: job.rawValue)
+            }
+        }
+        return try store.appendBatch(batch)
+    }
+
     // MARK: Reading
 
     /// The job's events in order.

@@ -149,6 +149,86 @@ public final class DirectoryStore: EventStore {
         }
     }
 
+    /// Appends a batch of several jobs' events: each job is brought up to date under its lock and
+    /// all events validated before anything is written; then each job's lines are one write, and
+    /// with ``Durability/fsync`` one `syncfs` makes the whole batch durable (or, where the platform
+    /// has no `syncfs`, one `fsync` per file). A failed write or sync takes every job back to its
+    /// length before the batch.
+    public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
+        guard mode == .readWrite else { throw JobLedgerError(.io, "the store is read-only", file: directory) }
+        let (order, grouped) = groupedByJob(batch)
+        let sorted = order.sorted()
+        let handles = sorted.map(handle)
+        var held: [UnsafeMutablePointer<JobHandle.Cache>] = []
+        let recorded = try locking(handles, 0, &held) { caches throws(JobLedgerError) -> [JobID: [RecordedEvent]] in
+            var descriptors: [Int32] = []
+            defer { for fd in descriptors { close(fd) } }
+            var created = false
+            var pending: [(state: JobState?, events: [RecordedEvent], bytes: [UInt8])] = []
+            for (index, job) in sorted.enumerated() {
+                let file = path(of: job)
+                var fd = try FileIO.open(file, O_RDWR | O_APPEND)
+                if fd == nil {
+                    fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)
+                    created = true
+                }
+                descriptors.append(fd!)
+                try FileIO.lock(fd!, LOCK_EX, file)
+                try catchUp(&caches[index].pointee, fd!, exclusive: true)
+                let (state, events): (JobState?, [RecordedEvent])
+                do throws(JobLedgerError) {
+                    (state, events) = try JobState.appending(grouped[job]!, to: caches[index].pointee.reader.state, job: job)
+                } catch {
+                    throw error.at(file: file, line: nil)
+                }
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(events.count * 128)
+                for event in events { event.appendJSONLine(to: &bytes) }
+                pending.append((state, events, bytes))
+            }
+            // Everything is valid: write, then sync once.
+            var written = 0
+            do throws(JobLedgerError) {
+                for (index, job) in sorted.enumerated() {
+                    try FileIO.writeAll(descriptors[index], pending[index].bytes, path(of: job))
+                    written += 1
+                }
+                if durability == .fsync, try !FileIO.syncFileSystem(directory) {
+                    for (index, job) in sorted.enumerated() { try FileIO.sync(descriptors[index], path(of: job)) }
+                    if created { try FileIO.syncDirectory(directory) }
+                }
+            } catch {
+                for index in 0..<min(written + 1, sorted.count) {
+                    try? FileIO.truncate(descriptors[index], to: caches[index].pointee.reader.offset, path(of: sorted[index]))
+                }
+                throw error
+            }
+            var recorded: [JobID: [RecordedEvent]] = [:]
+            for (index, job) in sorted.enumerated() {
+                caches[index].pointee.reader.state = pending[index].state
+                caches[index].pointee.reader.offset += Int64(pending[index].bytes.count)
+                caches[index].pointee.reader.lines += pending[index].events.count
+                recorded[job] = pending[index].events
+            }
+            return recorded
+        }
+        return order.flatMap { recorded[$0]! }
+    }
+
+    /// Holds the locks of `handles` from `index` on, in order, then runs `body` with them all.
+    private func locking<Result: Sendable>(
+        _ handles: [JobHandle], _ index: Int, _ held: inout [UnsafeMutablePointer<JobHandle.Cache>],
+        _ body: ([UnsafeMutablePointer<JobHandle.Cache>]) throws(JobLedgerError) -> Result
+    ) throws(JobLedgerError) -> Result {
+        if index == handles.count { return try body(held) }
+        return try handles[index].cache.withLock { cache throws(JobLedgerError) -> Result in
+            try withUnsafeMutablePointer(to: &cache) { pointer throws(JobLedgerError) -> Result in
+                held.append(pointer)
+                return try locking(handles, index + 1, &held, body)
+            }
+        }
+    }
+
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {
         let file = path(of: job)
         return try handle(job).cache.withLock { cache throws(JobLedgerError) -> JobState? in

@@ -29,7 +29,26 @@ public protocol EventStore: Sendable {
 
     /// Every job that may have events, in job id order.
     func jobIDs() throws(JobLedgerError) -> [JobID]
+
+    /// Appends events of several jobs as one batch: every event of every job is validated before
+    /// anything is written, so a rejected event rejects the whole batch; a durable store then
+    /// makes the batch durable with one sync. Jobs are locked in job id order, so concurrent
+    /// batches cannot deadlock.
+    /// - Returns: the appended events, job by job in the order jobs first appear in `batch`.
+    func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent]
 }
+
+/// A batch grouped by job: jobs in order of first appearance, each with its events in order.
+func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> (order: [JobID], events: [JobID: [PendingEvent]]) {
+    var order: [JobID] = []
+    var events: [JobID: [PendingEvent]] = [:]
+    for (job, pending) in batch {
+        if events[job] == nil { order.append(job) }
+        events[job, default: []].append(contentsOf: pending)
+    }
+    return (order, events)
+}
+
 
 /// What a store's `update` should append, and what to give back.
 public struct Decision<Result: Sendable>: Sendable {

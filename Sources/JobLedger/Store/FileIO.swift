@@ -93,6 +93,24 @@ enum FileIO {
         return Array(bytes[..<done])
     }
 
+    typealias SyncFS = @convention(c) (Int32) -> Int32
+
+    /// Linux's `syncfs(2)`, found at run time (the Glibc module does not declare it).
+    static let syncfs: SyncFS? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFS.self)
+    }()
+
+    /// Makes everything written to the file system holding `path` durable, with one call where
+    /// the platform has `syncfs`; `nil` if it has not (callers then sync file by file).
+    static func syncFileSystem(_ path: String) throws(JobLedgerError) -> Bool {
+        guard let syncfs else { return false }
+        guard let fd = try open(path, O_RDONLY | O_DIRECTORY) else { throw failure("open directory", path, code: ENOENT) }
+        defer { close(fd) }
+        guard syncfs(fd) == 0 else { throw failure("sync the file system of", path) }
+        return true
+    }
+
     /// Makes a directory's entries (new files) durable.
     static func syncDirectory(_ path: String) throws(JobLedgerError) {
         guard let fd = try open(path, O_RDONLY | O_DIRECTORY) else { throw failure("open directory", path, code: ENOENT) }

@@ -41,6 +41,41 @@ public final class InMemoryStore: EventStore {
         }
     }
 
+    public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
+        let (order, grouped) = groupedByJob(batch)
+        let sorted = order.sorted()
+        let logs = sorted.map { log($0, create: true)! }
+        var held: [UnsafeMutablePointer<JobLog.Contents>] = []
+        let recorded = try locking(logs, 0, &held) { contents throws(JobLedgerError) -> [JobID: (JobState?, [RecordedEvent])] in
+            // Validate every job before changing any.
+            var results: [JobID: (JobState?, [RecordedEvent])] = [:]
+            for (index, job) in sorted.enumerated() {
+                results[job] = try JobState.appending(grouped[job]!, to: contents[index].pointee.state, job: job)
+            }
+            for (index, job) in sorted.enumerated() {
+                let (state, events) = results[job]!
+                contents[index].pointee.events.append(contentsOf: events)
+                contents[index].pointee.state = state
+            }
+            return results
+        }
+        return order.flatMap { recorded[$0]!.1 }
+    }
+
+    /// Holds the locks of `logs` from `index` on, in order, then runs `body` with them all.
+    private func locking<Result: Sendable>(
+        _ logs: [JobLog], _ index: Int, _ held: inout [UnsafeMutablePointer<JobLog.Contents>],
+        _ body: ([UnsafeMutablePointer<JobLog.Contents>]) throws(JobLedgerError) -> Result
+    ) throws(JobLedgerError) -> Result {
+        if index == logs.count { return try body(held) }
+        return try logs[index].contents.withLock { contents throws(JobLedgerError) -> Result in
+            try withUnsafeMutablePointer(to: &contents) { pointer throws(JobLedgerError) -> Result in
+                held.append(pointer)
+                return try locking(logs, index + 1, &held, body)
+            }
+        }
+    }
+
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {
         log(job, create: false)?.contents.withLock { $0.events } ?? []
     }

@@ -69,6 +69,37 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func aBatchOfManyJobsIsAllOrNothing(_ kind: Kind) throws {
+        let ledger = try Logs.ledger(Logs.reaching(.training), ledger: try kind.make())
+        let other = try JobID("j-2")
+        let before = try ledger.events(of: job)
+        // One bad event (a second created for j-1) rejects the whole batch: j-2 is not created.
+        let bad: [(job: JobID, events: [PendingEvent])] = [
+            (other, [PendingEvent(Logs.created(), at: Logs.at(0))]),
+            (job, [PendingEvent(.progressed(percent: 60, epoch: nil), at: Logs.at(20)), PendingEvent(Logs.created(), at: Logs.at(21))]),
+        ]
+        let error = try #require(throws: JobLedgerError.self) { try ledger.append(batch: bad) }
+        #expect(error.code == .illegalTransition)
+        #expect(try ledger.events(of: job) == before)
+        #expect(throws: JobLedgerError.self) { try ledger.events(of: other) }
+        // A good batch appends every job's events, in order, with their seq.
+        let good: [(job: JobID, events: [PendingEvent])] = [
+            (other, [PendingEvent(Logs.created(), at: Logs.at(0)), PendingEvent(.queued, at: Logs.at(1))]),
+            (job, [PendingEvent(.progressed(percent: 60, epoch: nil), at: Logs.at(20))]),
+            (other, [PendingEvent(.trainingStarted(resources: nil), at: Logs.at(2))]),
+        ]
+        let recorded = try ledger.append(batch: good)
+        #expect(recorded.map { "\($0.job):\($0.seq)" } == ["j-2:1", "j-2:2", "j-2:3", "j-1:\(before.count + 1)"])
+        #expect(try ledger.state(of: other).phase == .trainingStarted)
+        #expect(try ledger.state(of: job).percent == 60)
+        // A batch whose job does not exist yet must start it with created.
+        let unknown = try #require(throws: JobLedgerError.self) {
+            try ledger.append(batch: [(try JobID("j-3"), [PendingEvent(.queued, at: Logs.at(0))])])
+        }
+        #expect(unknown.code == .unknownJob)
+    }
+
+    @Test(arguments: Kind.allCases)
     func asOfIsTimeTravel(_ kind: Kind) throws {
         let events = Logs.reaching(.completed)
         let ledger = try Logs.ledger(events, ledger: try kind.make())
