@@ -1,67 +1,409 @@
+import Foundation
 import JobLedger
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The benchmark of ../shared/WORKLOAD.md (filled in by the performance work).
+/// `jobledger-bench`: the benchmark of ../shared/WORKLOAD.md. Every figure is events per second,
+/// with its baseline measured in the same run, on the same machine, from the same bytes.
 enum Benchmark {
+    struct Options {
+        var jobs = 100_000
+        var runs = 5
+        /// Events appended one durable append at a time (each costs an fsync, so a sample).
+        var perEventSample = 4_096
+        /// Events per batch in the batched durable append.
+        var batchSize = 16_384
+        /// Jobs in the batched durable append (0: all of the workload).
+        var batchJobs = 0
+        var skipBaseline = false
+        var json = false
+        var directory = "/tmp"
+    }
+
+    static let usage = """
+        usage: jobledger-bench [--jobs N] [--runs N] [--per-event N] [--batch N] [--batch-jobs N]
+                               [--skip-baseline] [--json] [--dir DIR]
+          --jobs N        jobs in the workload (16 events each; default 100000)
+          --runs N        runs of each timed figure; the median is reported (default 5)
+          --per-event N   events in the one-durable-append-per-event sample (default 4096)
+          --batch N       events per batch in the batched durable append (default 16384)
+          --batch-jobs N  jobs appended in batches (default: all)
+          --skip-baseline skip the JSONDecoder baseline (it takes seconds)
+          --json          print only the JSON object
+          --dir DIR       where to write the workload and the stores (default /tmp)
+        """
+
+    static func parse(_ arguments: [String]) -> Options? {
+        var options = Options()
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            func number() -> Int? { rest.popFirst().flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+            switch argument {
+            case "--jobs": guard let n = number(), n > 0 else { return nil }; options.jobs = n
+            case "--runs": guard let n = number(), n > 0 else { return nil }; options.runs = n
+            case "--per-event": guard let n = number() else { return nil }; options.perEventSample = n
+            case "--batch": guard let n = number(), n > 0 else { return nil }; options.batchSize = n
+            case "--batch-jobs": guard let n = number() else { return nil }; options.batchJobs = n
+            case "--skip-baseline": options.skipBaseline = true
+            case "--json": options.json = true
+            case "--dir": guard let dir = rest.popFirst() else { return nil }; options.directory = dir
+            default: return nil
+            }
+        }
+        return options
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        guard let options = parse(arguments) else {
+            print(usage)
+            return 2
+        }
+        var report = Report(options: options)
+        let root = options.directory + "/jobledger-bench-\(getpid())"
+        mkdir(root, 0o755)
+        defer { removeTree(root) }
+        let workload = root + "/workload.jsonl"
+        let events = options.jobs * 16
+        progress(options, "writing the workload: \(options.jobs) jobs, \(events) events")
+        Workload.write(jobs: options.jobs, to: workload)
+        report.fileBytes = fileSize(workload)
+
+        progress(options, "replay")
+        report.add("replay", events: events, seconds: median(options.runs) { replayOnce(workload) })
+        if let peak = Memory.peakDuring({ _ = replayOnce(workload) }) {
+            report.peakMemoryKB["in-process replay, \(options.jobs) jobs"] = peak
+        }
+
+        if !options.skipBaseline {
+            progress(options, "baseline: JSONDecoder")
+            report.add("baseline JSONDecoder", events: events, seconds: median(1) { decoderBaselineOnce(workload) })
+        }
+
+        let cli = Executable.sibling("jobledger")
+        if access(cli, X_OK) == 0 {
+            progress(options, "jobledger replay as a whole process")
+            var rss = 0
+            let seconds = median(options.runs) {
+                let (time, peak) = Executable.run(cli, ["replay", workload, "--vocabulary", "sestek"])
+                rss = max(rss, peak)
+                return time
+            }
+            report.add("cli replay --vocabulary sestek", events: events, seconds: seconds)
+            report.peakMemoryKB["cli replay, \(options.jobs) jobs"] = rss
+            progress(options, "memory flat in the log's length")
+            for count in [10_000, 1_000_000] {
+                let single = root + "/one-job-\(count).jsonl"
+                Workload.writeOneJob(events: count, to: single)
+                let (_, peak) = Executable.run(cli, ["replay", single])
+                report.peakMemoryKB["cli replay, 1 job, \(count) events"] = peak
+            }
+        } else {
+            progress(options, "(\(cli) not built: skipping the whole-process figures)")
+        }
+
+        let sample = min(options.perEventSample, events)
+        if sample > 0 {
+            progress(options, "durable appends, one per event (\(sample) events)")
+            let lines = Workload.lines(jobs: (sample + 15) / 16).prefix(sample)
+            var bare: [Double] = []
+            var ours: [Double] = []
+            for run in 0..<max(1, options.runs / 2) {
+                bare.append(bareWriteFsync(Array(lines), in: root + "/bare-\(run)"))
+                ours.append(durablePerEvent(Array(lines), in: root + "/ours-\(run)"))
+            }
+            report.add("bare write+fsync per event", events: sample, seconds: bare.sorted()[bare.count / 2])
+            report.add("durable append per event", events: sample, seconds: ours.sorted()[ours.count / 2])
+        }
+
+        let batchJobs = options.batchJobs == 0 ? options.jobs : min(options.batchJobs, options.jobs)
+        progress(options, "batched durable appends (\(batchJobs) jobs, batches of \(options.batchSize) events)")
+        let batchLines = Workload.lines(jobs: batchJobs)
+        report.add(
+            "bare batched write+syncfs", events: batchLines.count,
+            seconds: bareBatched(batchLines, batchSize: options.batchSize, in: root + "/bare-batched"))
+        report.add(
+            "durable append in batches", events: batchLines.count,
+            seconds: durableBatched(batchLines, batchSize: options.batchSize, in: root + "/ours-batched"))
+
+        report.print(json: options.json)
+        return 0
+    }
+
+    // MARK: Figures
+
+    /// Replay: read, check every transition, fold every job, and compute all five projections.
+    static func replayOnce(_ file: String) -> Double {
+        var checksum = 0
+        let start = now()
+        let summary = Replay().run(
+            [file],
+            emit: { state in
+                checksum &+= SestekProgress(state).percent
+                checksum &+= NuPICStatus(state).modelReady ? 1 : 0
+                checksum &+= PostTrainingJobStatusResponse(state).checkpoints.count
+                checksum &+= NovitaTask(state).models.count
+                checksum &+= Int(BluesightJob(state).finishedAt ?? 0) & 1
+            },
+            reject: { print("jobledger-bench: \($0)") })
+        let seconds = now() - start
+        precondition(summary.problems == 0 && checksum != 0, "the workload must replay cleanly")
+        return seconds
+    }
+
+    /// What a plain Codable reader does: JSONDecoder on each line, keeping the last type per job.
+    struct BaselineEvent: Decodable {
+        var seq: Int
+        var at: String
+        var job: String
+        var type: String
+        var percent: Int?
+        var origin: String?
+        var model: String?
+    }
+
+    static func decoderBaselineOnce(_ file: String) -> Double {
+        let start = now()
+        let decoder = JSONDecoder()
+        var lastType: [String: String] = [:]
+        let data = FileManager.default.contents(atPath: file) ?? Data()
+        var lineStart = data.startIndex
+        for index in data.indices where data[index] == UInt8(ascii: "\n") {
+            if let event = try? decoder.decode(BaselineEvent.self, from: data[lineStart..<index]) {
+                lastType[event.job] = event.type
+            }
+            lineStart = index + 1
+        }
+        let seconds = now() - start
+        precondition(!lastType.isEmpty)
+        return seconds
+    }
+
+    /// The floor for one durable append per event: each line written to its job's file and
+    /// fsync'ed, the file kept open while the job's lines go on.
+    static func bareWriteFsync(_ lines: [(job: JobID, line: [UInt8])], in directory: String) -> Double {
+        mkdir(directory, 0o755)
+        let start = now()
+        var fd: Int32 = -1
+        var current: JobID?
+        for (job, line) in lines {
+            if job != current {
+                if fd >= 0 { close(fd) }
+                fd = open(directory + "/" + job.fileName, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                current = job
+            }
+            _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            fsync(fd)
+        }
+        if fd >= 0 { close(fd) }
+        return now() - start
+    }
+
+    /// Ours: `Ledger.append` per event on a durable directory store (lock, catch up, validate,
+    /// write, fsync; and the directory's fsync when a job's file is new).
+    static func durablePerEvent(_ lines: [(job: JobID, line: [UInt8])], in directory: String) -> Double {
+        let events = lines.map { try! RecordedEvent(jsonLine: String(decoding: $0.line, as: UTF8.self)) }
+        let ledger = try! Ledger(directory: directory, durability: .fsync)
+        let start = now()
+        for event in events { try! ledger.append(event.event, to: event.job, at: event.at) }
+        return now() - start
+    }
+
+    /// The floor for batches: per batch, each job's lines in one write (files created as
+    /// needed), then one syncfs.
+    static func bareBatched(_ lines: [(job: JobID, line: [UInt8])], batchSize: Int, in directory: String) -> Double {
+        mkdir(directory, 0o755)
+        let start = now()
+        var index = 0
+        while index < lines.count {
+            let batch = lines[index..<min(lines.count, index + batchSize)]
+            var bytes: [JobID: [UInt8]] = [:]
+            var order: [JobID] = []
+            for (job, line) in batch {
+                if bytes[job] == nil { order.append(job) }
+                bytes[job, default: []].append(contentsOf: line)
+            }
+            for job in order {
+                let fd = open(directory + "/" + job.fileName, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                _ = bytes[job]!.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
+            let dir = open(directory, O_RDONLY | O_DIRECTORY)
+            _ = Executable.syncfs(dir)
+            close(dir)
+            index += batchSize
+        }
+        return now() - start
+    }
+
+    static func durableBatched(_ lines: [(job: JobID, line: [UInt8])], batchSize: Int, in directory: String) -> Double {
+        let events = lines.map { try! RecordedEvent(jsonLine: String(decoding: $0.line, as: UTF8.self)) }
+        let ledger = try! Ledger(directory: directory, durability: .fsync)
+        let start = now()
+        var index = 0
+        while index < events.count {
+            let batch = events[index..<min(events.count, index + batchSize)].map { (job: $0.job, events: [PendingEvent($0.event, at: $0.at)]) }
+            try! ledger.append(batch: batch)
+            index += batchSize
+        }
+        return now() - start
+    }
+
+    // MARK: Helpers
+
     static func now() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
-    static func main(_ arguments: [String]) -> Int32 {
-        let jobs = arguments.first.flatMap { Int($0) } ?? 100_000
-        let path = "/tmp/workload-\(jobs).jsonl"
-        if access(path, F_OK) != 0 { Workload.write(jobs: jobs, to: path) }
-        let rounds = arguments.count > 1 ? Int(arguments[1]) ?? 3 : 3
-        for _ in 0..<rounds {
-            let t0 = now()
-            var n = 0
-            let summary = Replay().run([path], emit: { _ in n += 1 }, reject: { print($0) })
-            let t = now() - t0
-            print("replay: \(summary.lines) lines, \(n) jobs in \(t)s = \(Int(Double(summary.lines) / t)) events/s")
-        }
-        return 0
+    static func median(_ runs: Int, _ body: () -> Double) -> Double {
+        let times = (0..<runs).map { _ in body() }.sorted()
+        return times[times.count / 2]
+    }
+
+    static func progress(_ options: Options, _ message: String) {
+        if !options.json { FileHandle.standardError.write(Data("… \(message)\n".utf8)) }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
 
-/// The workload of ../shared/WORKLOAD.md.
-enum Workload {
-    static func jobID(_ j: Int) -> JobID {
-        func hex(_ v: Int, _ width: Int) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return JobID(validating: "\(hex(j, 8))-0000-4000-8000-\(hex(j, 12))")!
+/// The figures of one run, printed as a table and as one JSON object.
+struct Report {
+    let options: Benchmark.Options
+    var figures: [(name: String, events: Int, seconds: Double)] = []
+    var peakMemoryKB: [String: Int] = [:]
+    var fileBytes = 0
+
+    init(options: Benchmark.Options) { self.options = options }
+
+    mutating func add(_ name: String, events: Int, seconds: Double) { figures.append((name, events, seconds)) }
+
+    func rate(_ name: String) -> Double? {
+        figures.first { $0.name == name }.map { Double($0.events) / $0.seconds }
     }
 
-    /// Job `j`'s 16 events.
-    static func events(_ j: Int) -> [RecordedEvent] {
-        var events: [Event] = [
-            .created(Creation(origin: .api)), .queued, .datasetUploadStarted(files: nil), .dataProcessingStarted,
-            .dataProcessed, .trainingStarted(resources: nil),
-        ]
-        for percent in stride(from: 10, through: 70, by: 10) { events.append(.progressed(percent: percent, epoch: nil)) }
-        events += [.trainingFinished, .modelUploadStarted, .completed(model: "model-\(j)")]
-        let job = jobID(j)
-        return events.enumerated().map { i, event in
-            RecordedEvent(seq: i + 1, at: Timestamp(seconds: Int64(1_700_000_000 + j + i)), job: job, event: event)
+    /// The ratios the targets are stated in.
+    var ratios: [(name: String, value: Double)] {
+        var ratios: [(String, Double)] = []
+        if let replay = rate("replay"), let baseline = rate("baseline JSONDecoder") {
+            ratios.append(("replay / JSONDecoder baseline", replay / baseline))
         }
+        if let cli = rate("cli replay --vocabulary sestek"), let baseline = rate("baseline JSONDecoder") {
+            ratios.append(("cli replay / JSONDecoder baseline", cli / baseline))
+        }
+        if let ours = rate("durable append per event"), let bare = rate("bare write+fsync per event") {
+            ratios.append(("per-event append time / bare write+fsync time", bare / ours))
+        }
+        if let ours = rate("durable append in batches"), let bare = rate("bare batched write+syncfs") {
+            ratios.append(("batched append time / bare batched time", bare / ours))
+        }
+        return ratios
     }
 
-    static func write(jobs: Int, to path: String) {
-        guard let file = fopen(path, "w") else { return }
-        var bytes: [UInt8] = []
-        for j in 0..<jobs {
-            for event in events(j) { event.appendJSONLine(to: &bytes) }
-            if bytes.count > 1 << 20 {
-                fwrite(bytes, 1, bytes.count, file)
-                bytes.removeAll(keepingCapacity: true)
+    func print(json: Bool) {
+        if !json {
+            Swift.print("JobLedger benchmark: \(options.jobs) jobs, \(options.jobs * 16) events, \(fileBytes / 1_000_000) MB")
+            Swift.print("")
+            let width = figures.map(\.name.count).max() ?? 10
+            for figure in figures {
+                let rate = Double(figure.events) / figure.seconds
+                Swift.print(
+                    figure.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + "  " + String(format: "%12.0f events/s  %9.3f s  (%d events)", rate, figure.seconds, figure.events))
             }
+            Swift.print("")
+            for ratio in ratios { Swift.print(ratio.name + ": " + String(format: "%.2f", ratio.value)) }
+            for (name, kb) in peakMemoryKB.sorted(by: { $0.key < $1.key }) { Swift.print("peak memory, \(name): \(kb / 1024) MB") }
+            Swift.print("")
         }
-        fwrite(bytes, 1, bytes.count, file)
+        var object = JSONObject()
+        object["jobs"] = .int(options.jobs)
+        object["events"] = .int(options.jobs * 16)
+        object["file_bytes"] = .int(fileBytes)
+        var rates = JSONObject()
+        for figure in figures { rates[figure.name] = .int(Int(Double(figure.events) / figure.seconds)) }
+        object["events_per_second"] = .object(rates)
+        var ratioObject = JSONObject()
+        for ratio in ratios { ratioObject[ratio.name] = .double((ratio.value * 100).rounded() / 100) }
+        object["ratios"] = .object(ratioObject)
+        var memory = JSONObject()
+        for (name, kb) in peakMemoryKB.sorted(by: { $0.key < $1.key }) { memory[name] = .int(kb) }
+        object["peak_memory_kb"] = .object(memory)
+        Swift.print(JSONValue.object(object).description)
+    }
+}
+
+/// Peak resident memory, from /proc.
+enum Memory {
+    /// `VmHWM` of a process (`self` or a pid), in KB.
+    static func highWaterMark(of process: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        }
+        return nil
+    }
+
+    /// This process's peak memory while `body` runs, the peak reset first (Linux's clear_refs 5).
+    static func peakDuring(_ body: () -> Void) -> Int? {
+        guard let file = fopen("/proc/self/clear_refs", "w") else { return nil }
+        fputs("5", file)
         fclose(file)
+        body()
+        return highWaterMark(of: "self")
+    }
+}
+
+/// Child processes, timed, with their peak memory.
+enum Executable {
+    /// A program built beside this one.
+    static func sibling(_ name: String) -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (me as NSString).deletingLastPathComponent + "/" + name
+    }
+
+    /// Runs `path` with stdout to /dev/null; wall seconds and peak resident memory (KB), read
+    /// from the child's `VmHWM` while it runs (the `ru_maxrss` of a spawned child also counts the
+    /// parent's memory at the moment of the spawn).
+    static func run(_ path: String, _ arguments: [String]) -> (seconds: Double, peakKB: Int) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let start = Benchmark.now()
+        guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return (0, 0) }
+        var status: Int32 = 0
+        var peak = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            peak = max(peak, Memory.highWaterMark(of: "\(pid)") ?? 0)
+            usleep(500)
+        }
+        return (Benchmark.now() - start, peak)
+    }
+
+    typealias SyncFS = @convention(c) (Int32) -> Int32
+
+    static let syncfsFunction: SyncFS? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFS.self)
+    }()
+
+    static func syncfs(_ fd: Int32) -> Int32 {
+        if let syncfsFunction { return syncfsFunction(fd) }
+        sync()
+        return 0
     }
 }

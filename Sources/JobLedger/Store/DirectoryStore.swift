@@ -167,14 +167,12 @@ public final class DirectoryStore: EventStore {
             var pending: [(state: JobState?, events: [RecordedEvent], bytes: [UInt8])] = []
             for (index, job) in sorted.enumerated() {
                 let file = path(of: job)
-                var fd = try FileIO.open(file, O_RDWR | O_APPEND)
-                if fd == nil {
-                    fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)
-                    created = true
-                }
-                descriptors.append(fd!)
-                try FileIO.lock(fd!, LOCK_EX, file)
-                try catchUp(&caches[index].pointee, fd!, exclusive: true)
+                let fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)!  // with O_CREAT: a descriptor or an error
+                descriptors.append(fd)
+                try FileIO.lock(fd, LOCK_EX, file)
+                try catchUp(&caches[index].pointee, fd, exclusive: true)
+                // An empty log may be new: its directory entry then needs syncing too.
+                if caches[index].pointee.reader.offset == 0 { created = true }
                 let (state, events): (JobState?, [RecordedEvent])
                 do throws(JobLedgerError) {
                     (state, events) = try JobState.appending(grouped[job]!, to: caches[index].pointee.reader.state, job: job)

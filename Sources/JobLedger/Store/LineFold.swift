@@ -62,7 +62,6 @@ struct JobLogReader {
     var lines = 0
     /// File offset just past the last complete line read.
     var offset: Int64 = 0
-    private var decoder = EventLineDecoder()
 
     init(job: JobID, path: String, state: JobState? = nil, lines: Int = 0, offset: Int64 = 0) {
         self.job = job
@@ -80,6 +79,8 @@ struct JobLogReader {
         throws(JobLedgerError) -> LineReader.Tail
     {
         var reader = LineReader(fd: fd, path: path, from: offset)
+        // Made per read, not kept: a store keeps one reader per job it has seen.
+        var decoder = EventLineDecoder()
         let job = self.job
         let path = self.path
         return try reader.forEachLine { base, count, end throws(JobLedgerError) in
