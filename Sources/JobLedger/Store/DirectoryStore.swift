@@ -38,7 +38,7 @@ public final class DirectoryStore: EventStore {
     public let mode: Mode
     private let onTornWrite: (@Sendable (TornWrite) -> Void)?
 
-    private final class JobHandle: Sendable {
+    private final class JobHandle: GuardedJob {
         struct Cache {
             var reader: JobLogReader
             /// Whether the torn-write recovery ran for this log.
@@ -48,6 +48,10 @@ public final class DirectoryStore: EventStore {
         }
         let cache: Mutex<Cache>
         init(_ reader: JobLogReader) { cache = Mutex(Cache(reader: reader)) }
+
+        func withValue<Result: Sendable>(_ body: (inout Cache) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result {
+            try cache.withLock { value throws(JobLedgerError) -> Result in try body(&value) }
+        }
     }
 
     private let handles = Mutex<[JobID: JobHandle]>([:])
@@ -159,8 +163,7 @@ public final class DirectoryStore: EventStore {
         let (order, grouped) = groupedByJob(batch)
         let sorted = order.sorted()
         let handles = sorted.map(handle)
-        var held: [UnsafeMutablePointer<JobHandle.Cache>] = []
-        let recorded = try locking(handles, 0, &held) { caches throws(JobLedgerError) -> [JobID: [RecordedEvent]] in
+        let recorded = try withEveryLock(handles) { caches throws(JobLedgerError) -> [JobID: [RecordedEvent]] in
             var descriptors: [Int32] = []
             defer { for fd in descriptors { close(fd) } }
             var created = false
@@ -211,20 +214,6 @@ public final class DirectoryStore: EventStore {
             return recorded
         }
         return order.flatMap { recorded[$0]! }
-    }
-
-    /// Holds the locks of `handles` from `index` on, in order, then runs `body` with them all.
-    private func locking<Result: Sendable>(
-        _ handles: [JobHandle], _ index: Int, _ held: inout [UnsafeMutablePointer<JobHandle.Cache>],
-        _ body: ([UnsafeMutablePointer<JobHandle.Cache>]) throws(JobLedgerError) -> Result
-    ) throws(JobLedgerError) -> Result {
-        if index == handles.count { return try body(held) }
-        return try handles[index].cache.withLock { cache throws(JobLedgerError) -> Result in
-            try withUnsafeMutablePointer(to: &cache) { pointer throws(JobLedgerError) -> Result in
-                held.append(pointer)
-                return try locking(handles, index + 1, &held, body)
-            }
-        }
     }
 
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {

@@ -38,6 +38,30 @@ public protocol EventStore: Sendable {
     func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent]
 }
 
+/// A store's per-job record: one value behind its own lock.
+protocol GuardedJob: AnyObject, Sendable {
+    associatedtype Value
+    func withValue<Result: Sendable>(_ body: (inout Value) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result
+}
+
+/// Holds the locks of `jobs` — in the order given, so callers sort them to avoid deadlock — and
+/// runs `body` with a pointer to each guarded value, valid while `body` runs.
+func withEveryLock<Job: GuardedJob, Result: Sendable>(
+    _ jobs: [Job], _ body: ([UnsafeMutablePointer<Job.Value>]) throws(JobLedgerError) -> Result
+) throws(JobLedgerError) -> Result {
+    var held: [UnsafeMutablePointer<Job.Value>] = []
+    func lock(_ index: Int) throws(JobLedgerError) -> Result {
+        if index == jobs.count { return try body(held) }
+        return try jobs[index].withValue { value throws(JobLedgerError) -> Result in
+            try withUnsafeMutablePointer(to: &value) { pointer throws(JobLedgerError) -> Result in
+                held.append(pointer)
+                return try lock(index + 1)
+            }
+        }
+    }
+    return try lock(0)
+}
+
 /// A batch grouped by job: jobs in order of first appearance, each with its events in order.
 func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> (order: [JobID], events: [JobID: [PendingEvent]]) {
     var order: [JobID] = []

@@ -3,12 +3,16 @@ import Synchronization
 /// A store that keeps every job's events in memory: for tests, and for servers that persist
 /// elsewhere. Thread-safe; each job has its own lock, so jobs never wait for each other.
 public final class InMemoryStore: EventStore {
-    private final class JobLog: Sendable {
+    private final class JobLog: GuardedJob {
         struct Contents {
             var events: [RecordedEvent] = []
             var state: JobState?
         }
         let contents = Mutex(Contents())
+
+        func withValue<Result: Sendable>(_ body: (inout Contents) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result {
+            try contents.withLock { value throws(JobLedgerError) -> Result in try body(&value) }
+        }
     }
 
     private let logs = Mutex<[JobID: JobLog]>([:])
@@ -45,8 +49,7 @@ public final class InMemoryStore: EventStore {
         let (order, grouped) = groupedByJob(batch)
         let sorted = order.sorted()
         let logs = sorted.map { log($0, create: true)! }
-        var held: [UnsafeMutablePointer<JobLog.Contents>] = []
-        let recorded = try locking(logs, 0, &held) { contents throws(JobLedgerError) -> [JobID: (JobState?, [RecordedEvent])] in
+        let recorded = try withEveryLock(logs) { contents throws(JobLedgerError) -> [JobID: (JobState?, [RecordedEvent])] in
             // Validate every job before changing any.
             var results: [JobID: (JobState?, [RecordedEvent])] = [:]
             for (index, job) in sorted.enumerated() {
@@ -60,20 +63,6 @@ public final class InMemoryStore: EventStore {
             return results
         }
         return order.flatMap { recorded[$0]!.1 }
-    }
-
-    /// Holds the locks of `logs` from `index` on, in order, then runs `body` with them all.
-    private func locking<Result: Sendable>(
-        _ logs: [JobLog], _ index: Int, _ held: inout [UnsafeMutablePointer<JobLog.Contents>],
-        _ body: ([UnsafeMutablePointer<JobLog.Contents>]) throws(JobLedgerError) -> Result
-    ) throws(JobLedgerError) -> Result {
-        if index == logs.count { return try body(held) }
-        return try logs[index].contents.withLock { contents throws(JobLedgerError) -> Result in
-            try withUnsafeMutablePointer(to: &contents) { pointer throws(JobLedgerError) -> Result in
-                held.append(pointer)
-                return try locking(logs, index + 1, &held, body)
-            }
-        }
     }
 
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {

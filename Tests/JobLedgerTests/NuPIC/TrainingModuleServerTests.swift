@@ -17,6 +17,14 @@ import Testing
         }
     }
 
+    /// Takes a fresh session from setup to training.
+    func train(_ server: TrainingModuleServer, _ key: String) throws {
+        _ = try server.uploadDataset(key: key, trainFile: "a", testFile: "b")
+        _ = try server.preprocess(key: key)
+        _ = try server.preprocessingFinished(key: key)
+        _ = try server.startTraining(key: key)
+    }
+
     @Test func aSessionFromSetupToImportedModel() throws {
         let server = try TrainingModuleServer(ledger: .inMemory())
         expectError(.noActiveSession) { _ = try server.status() }
@@ -71,10 +79,7 @@ import Testing
     @Test func importCanFailAndBeRetried() throws {
         let server = try TrainingModuleServer(ledger: .inMemory())
         let key = try server.startSession().key
-        _ = try server.uploadDataset(key: key, trainFile: "a", testFile: "b")
-        _ = try server.preprocess(key: key)
-        _ = try server.preprocessingFinished(key: key)
-        _ = try server.startTraining(key: key)
+        try train(server, key)
         _ = try server.trainingFinished(key: key, model: "m")
         _ = try server.importModel(key: key, modelType: "t", modelName: "n")
         #expect(try server.importFinished(key: key, error: "disk full").importStatus == .failed)
@@ -104,10 +109,7 @@ import Testing
         _ = try server.sessionFailed(key: key, error: "worker died")
         #expect(try server.status().state == .failed)
         let next = try server.startSession().key
-        _ = try server.uploadDataset(key: next, trainFile: "a", testFile: "b")
-        _ = try server.preprocess(key: next)
-        _ = try server.preprocessingFinished(key: next)
-        _ = try server.startTraining(key: next)
+        try train(server, next)
         #expect(try server.stopTraining(key: next).status.state == .stopped)
         _ = try server.startSession()
     }
@@ -115,10 +117,7 @@ import Testing
     @Test func stopWithForceRestartStartsANewSession() throws {
         let server = try TrainingModuleServer(ledger: .inMemory())
         let key = try server.startSession().key
-        _ = try server.uploadDataset(key: key, trainFile: "a", testFile: "b")
-        _ = try server.preprocess(key: key)
-        _ = try server.preprocessingFinished(key: key)
-        _ = try server.startTraining(key: key)
+        try train(server, key)
         let restarted = try server.stopTraining(key: key, forceRestart: true)
         #expect(restarted.key != key)
         #expect(restarted.status.state == .setup)
@@ -127,10 +126,7 @@ import Testing
     @Test func aTrainedSessionStaysActiveAndMayBeReplaced() throws {
         let server = try TrainingModuleServer(ledger: .inMemory())
         let key = try server.startSession().key
-        _ = try server.uploadDataset(key: key, trainFile: "a", testFile: "b")
-        _ = try server.preprocess(key: key)
-        _ = try server.preprocessingFinished(key: key)
-        _ = try server.startTraining(key: key)
+        try train(server, key)
         _ = try server.trainingFinished(key: key, model: "m")
         expectError(.sessionActive, "state trained") { _ = try server.startSession() }
         let next = try server.startSession(forceRestart: true)
