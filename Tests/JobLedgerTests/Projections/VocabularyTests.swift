@@ -68,7 +68,7 @@ import Testing
         #expect(reached["sestek-inference"] == ["null", "Pending", "Running"])
         #expect(reached["bluesight"] == ["initializing", "downloading_files", "validating_files", "queued", "running", "succeeded", "failed", "cancelled"])
         #expect(reached["llama-stack"] == ["completed", "in_progress", "failed", "scheduled", "cancelled"])
-        // UNKNOWN is for unreadable logs: ListTests reaches it through a damaged log.
+        // UNKNOWN is for unreadable logs: NovitaListTests reaches it through a damaged log.
         #expect(reached["novita"] == ["QUEUING", "TRAINING", "SUCCESS", "CANCELED", "FAILED"])
         #expect(reached["novita-model"] == ["DEPLOYING", "SERVING"])
         #expect(reached["nupic"] == Set(NuPICState.allCases.map(\.rawValue)))
