@@ -23,7 +23,19 @@ extension PendingEvent {
         line["job"] = "placeholder"
         line["type"] = .string(type)
         for entry in fields { line[entry.key] = entry.value }
-        let recorded = try RecordedEvent(jsonLine: JSONValue.object(line).description)
+        let recorded: RecordedEvent
+        do {
+            recorded = try RecordedEvent(jsonLine: JSONValue.object(line).description)
+        } catch {
+            // The line was made here: its placeholder job and its columns mean nothing to the caller.
+            var message = error.message
+            if let range = message.ranges(of: " at column ").last,
+                message[range.upperBound...].allSatisfy(\.isNumber)
+            {
+                message = String(message[..<range.lowerBound])
+            }
+            throw JobLedgerError(error.code, message)
+        }
         self.init(recorded.event, at: recorded.at)
     }
 }

@@ -144,8 +144,12 @@ enum FileIO {
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    /// Creates `path` and any missing parents (`mkdir -p`).
     static func makeDirectory(_ path: String) throws(JobLedgerError) {
         if kind(of: path) == .directory { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectory(String(path[..<slash]))
+        }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw failure("create directory", path) }
     }
 }

@@ -63,10 +63,6 @@ public struct Replay: Sendable {
                 }
                 summary.lines += replay.lines
                 if let tail = replay.tornTail { torn(tail) }
-                for problem in replay.fileProblems {
-                    reject(problem)
-                    summary.problems += 1
-                }
                 replay.finish(
                     emit: { state in
                         emit(state)
@@ -266,26 +262,30 @@ struct FileReplay {
         }
     }
 
-    /// Reports the file's jobs in order of their first line, with the per-job file rule applied:
-    /// in `<job>.jsonl` holding `<job>`, another job's line rejects the file's job, and the other
-    /// job is not replayed on its own.
+    /// Reports the file's problems and jobs, jobs in order of their first line. In a per-job file
+    /// — `<job>.jsonl` holding `<job>` — every line is that job's: a line of another job, or one
+    /// too damaged to name its job, rejects the file's job (at the earliest such line), and no
+    /// other job is replayed from it. In an export, such a line is reported on its own.
     func finish(emit: (JobState) -> Void, reject: (JobLedgerError) -> Void) {
-        var only: Int?
-        var foreignError: JobLedgerError?
-        if let stem, let foreign = firstForeignLine, let own = slots.firstIndex(where: { $0.job == stem }) {
-            only = own
-            if !slots[own].rejected || (errors[own]?.line ?? Int.max) > foreign.line {
-                foreignError = JobLedgerError(
-                    .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
-                    job: stem.rawValue, file: file, line: foreign.line)
+        guard let stem, let own = slots.firstIndex(where: { $0.job == stem }) else {
+            for problem in fileProblems { reject(problem) }
+            for (index, slot) in slots.enumerated() {
+                if let error = errors[index] { reject(error) } else if slot.state >= 0 { emit(snapshots[index] ?? states[slot.state]) }
             }
+            return
         }
-        for (index, slot) in slots.enumerated() where only == nil || only == index {
-            if let error = foreignError ?? errors[index] {
-                reject(error)
-            } else if slot.state >= 0 {
-                emit(snapshots[index] ?? states[slot.state])
-            }
+        var candidates: [JobLedgerError] = fileProblems.map { $0.about(job: stem.rawValue) }
+        if let error = errors[own] { candidates.append(error) }
+        if let foreign = firstForeignLine {
+            candidates.append(
+                JobLedgerError(
+                    .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
+                    job: stem.rawValue, file: file, line: foreign.line))
+        }
+        if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
+            reject(first)
+        } else if slots[own].state >= 0 {
+            emit(snapshots[own] ?? states[slots[own].state])
         }
     }
 }
