@@ -29,17 +29,21 @@ public final class Ledger: Sendable {
 
     /// Appends one event to a job's log.
     /// - Parameters:
-    ///   - at: when it happened; not before the job's last event.
+    ///   - at: when it happened; not before the job's last event. Without it, the time is taken
+    ///     under the job's lock (now, or the job's last time if the clock is behind it), so
+    ///     threads appending at once never trip over each other's times.
     ///   - expectedSeq: optimistic concurrency: the `seq` of the last event the caller saw (0 for
     ///     a new job); the append fails with `version_conflict` if the job has moved on.
     /// - Returns: the event as recorded, with its `seq`.
     /// - Throws: `unknown_job` for a non-`created` event on a job with no events,
     ///   `version_conflict`, `invalid_event`, `illegal_transition`, `io_error`.
     @discardableResult
-    public func append(_ event: Event, to job: JobID, at: Timestamp = .now(), expectedSeq: Int? = nil)
+    public func append(_ event: Event, to job: JobID, at: Timestamp? = nil, expectedSeq: Int? = nil)
         throws(JobLedgerError) -> RecordedEvent
     {
-        try append(contentsOf: [PendingEvent(event, at: at)], to: job, expectedSeq: expectedSeq)[0]
+        try append(job: job, expectedSeq: expectedSeq) { state in
+            [PendingEvent(event, at: at ?? max(.now(), state?.lastEventAt ?? .now()))]
+        }[0]
     }
 
     /// Appends events to a job's log as one batch: all or none, one write (and one `fsync` on a
@@ -49,12 +53,20 @@ public final class Ledger: Sendable {
         throws(JobLedgerError) -> [RecordedEvent]
     {
         guard !events.isEmpty else { return [] }
+        return try append(job: job, expectedSeq: expectedSeq) { _ in events }
+    }
+
+    /// Appends the events `make` returns for the job's current state, under its lock.
+    func append(job: JobID, expectedSeq: Int?, _ make: (JobState?) -> [PendingEvent]) throws(JobLedgerError)
+        -> [RecordedEvent]
+    {
         let update = try store.update(job) { state throws(JobLedgerError) in
             if let expectedSeq, expectedSeq != (state?.seq ?? 0) {
                 throw JobLedgerError(
                     .versionConflict, "expected the last seq to be \(expectedSeq), it is \(state?.seq ?? 0)",
                     job: job.rawValue)
             }
+            let events = make(state)
             if state == nil, events[0].event.type != .created {
                 throw JobLedgerError(
                     .unknownJob, "unknown job: it has no events, so its first must be created, not \(events[0].event.type)",

@@ -30,7 +30,7 @@ enum AppendCommand: Command {
         do {
             let pending = try PendingEvent(type: arguments.positionals[2], fields: fields)
             let recorded = try writableLedger(arguments.positionals[0], createDirectory: true)
-                .append(pending.event, to: job, at: pending.at)
+                .append(pending.event, to: job, at: fields["at"] == nil ? nil : pending.at)  // now, under the lock
             out.write(Array(recorded.jsonLine.utf8))
             return .success
         } catch {

@@ -87,7 +87,7 @@ public final class TrainingModuleServer: Sendable {
     /// `GET /start_session?force_restart=`: starts a session and returns its key. With an active
     /// session it fails unless `forceRestart`, which cancels that session (`cancelled`, reason
     /// `force_restart`) first; the old log is kept.
-    public func startSession(forceRestart: Bool = false, at: Timestamp = .now()) throws(JobLedgerError) -> Session {
+    public func startSession(forceRestart: Bool = false, at: Timestamp? = nil) throws(JobLedgerError) -> Session {
         try current.withLock { current throws(JobLedgerError) -> Session in
             if let active = current {
                 let state = try ledger.state(of: active)
@@ -99,7 +99,7 @@ public final class TrainingModuleServer: Sendable {
                             job: active.rawValue)
                     }
                     if !state.phase.isTerminal {
-                        try ledger.append(.cancelled(reason: "force_restart"), to: active, at: max(at, state.lastEventAt))
+                        try ledger.append(.cancelled(reason: "force_restart"), to: active, at: at.map { max($0, state.lastEventAt) })
                     }
                 }
             }
@@ -134,7 +134,7 @@ public final class TrainingModuleServer: Sendable {
     // MARK: Setup
 
     /// `POST /parameters/{key}`: merges `config` over the training config; only in setup.
-    public func updateParameters(key: String, config: JSONObject, at: Timestamp = .now()) throws(JobLedgerError)
+    public func updateParameters(key: String, config: JSONObject, at: Timestamp? = nil) throws(JobLedgerError)
         -> Parameters
     {
         let state = try perform(key, "update the training config", at: at) { state throws(JobLedgerError) in
@@ -146,7 +146,7 @@ public final class TrainingModuleServer: Sendable {
 
     /// `POST /upload_dataset/{key}`: records the upload of `trainFile` and `testFile`; only in setup,
     /// before any data stage.
-    public func uploadDataset(key: String, trainFile: String, testFile: String, at: Timestamp = .now())
+    public func uploadDataset(key: String, trainFile: String, testFile: String, at: Timestamp? = nil)
         throws(JobLedgerError) -> Status
     {
         Status(
@@ -157,7 +157,7 @@ public final class TrainingModuleServer: Sendable {
     }
 
     /// `POST /preprocess/{key}`: starts preprocessing; needs setup and an uploaded dataset.
-    public func preprocess(key: String, at: Timestamp = .now()) throws(JobLedgerError) -> Status {
+    public func preprocess(key: String, at: Timestamp? = nil) throws(JobLedgerError) -> Status {
         Status(
             try perform(key, "preprocess", at: at) { state throws(JobLedgerError) in
                 try Self.requireSetup(state, "preprocess")
@@ -169,7 +169,7 @@ public final class TrainingModuleServer: Sendable {
     }
 
     /// `POST /training/start/{key}`: starts training; needs state preprocessed.
-    public func startTraining(key: String, resources: JSONObject? = nil, at: Timestamp = .now()) throws(JobLedgerError)
+    public func startTraining(key: String, resources: JSONObject? = nil, at: Timestamp? = nil) throws(JobLedgerError)
         -> Status
     {
         Status(
@@ -185,7 +185,7 @@ public final class TrainingModuleServer: Sendable {
 
     /// `POST /training/stop/{key}?force_restart=`: stops training (`cancelled`, reason `stop`);
     /// with `forceRestart` a new session starts and its key is returned.
-    public func stopTraining(key: String, forceRestart: Bool = false, at: Timestamp = .now()) throws(JobLedgerError)
+    public func stopTraining(key: String, forceRestart: Bool = false, at: Timestamp? = nil) throws(JobLedgerError)
         -> Session
     {
         let state = try perform(key, "stop training", at: at) { state throws(JobLedgerError) in
@@ -195,7 +195,7 @@ public final class TrainingModuleServer: Sendable {
             }
             return .cancelled(reason: forceRestart ? "force_restart" : "stop")
         }
-        if forceRestart { return try startSession(forceRestart: true, at: max(at, state.lastEventAt)) }
+        if forceRestart { return try startSession(forceRestart: true, at: at.map { max($0, state.lastEventAt) }) }
         return Session(key: key, status: Status(state))
     }
 
@@ -226,7 +226,7 @@ public final class TrainingModuleServer: Sendable {
     // MARK: Model import
 
     /// `POST /import_model/{key}?model_type=&model_name=`: starts importing the trained model.
-    public func importModel(key: String, modelType: String, modelName: String, at: Timestamp = .now())
+    public func importModel(key: String, modelType: String, modelName: String, at: Timestamp? = nil)
         throws(JobLedgerError) -> Status
     {
         Status(
@@ -253,34 +253,36 @@ public final class TrainingModuleServer: Sendable {
     // MARK: What the server's background work reports
 
     /// Preprocessing finished (`dataProcessed`).
-    public func preprocessingFinished(key: String, at: Timestamp = .now()) throws(JobLedgerError) -> Status {
+    public func preprocessingFinished(key: String, at: Timestamp? = nil) throws(JobLedgerError) -> Status {
         Status(try perform(key, "finish preprocessing", at: at) { _ in .dataProcessed })
     }
 
     /// Training reported progress.
-    public func trainingProgressed(key: String, percent: Int, epoch: Int? = nil, at: Timestamp = .now())
+    public func trainingProgressed(key: String, percent: Int, epoch: Int? = nil, at: Timestamp? = nil)
         throws(JobLedgerError) -> Status
     {
         Status(try perform(key, "report progress", at: at) { _ in .progressed(percent: percent, epoch: epoch) })
     }
 
     /// Training saved a checkpoint.
-    public func checkpointSaved(key: String, _ checkpoint: Checkpoint, at: Timestamp = .now()) throws(JobLedgerError)
+    public func checkpointSaved(key: String, _ checkpoint: Checkpoint, at: Timestamp? = nil) throws(JobLedgerError)
         -> Status
     {
         Status(try perform(key, "save a checkpoint", at: at) { _ in .checkpointSaved(checkpoint) })
     }
 
     /// Training finished and produced `model` (`trainingFinished`, `completed`): the state is trained.
-    public func trainingFinished(key: String, model: String, at: Timestamp = .now()) throws(JobLedgerError) -> Status {
+    public func trainingFinished(key: String, model: String, at: Timestamp? = nil) throws(JobLedgerError) -> Status {
         let job = try session(key)
-        let events = [PendingEvent(.trainingFinished, at: at), PendingEvent(.completed(model: model), at: at)]
-        try ledger.append(contentsOf: events, to: job)
+        _ = try ledger.append(job: job, expectedSeq: nil) { state in
+            let now = at ?? max(.now(), state?.lastEventAt ?? .now())
+            return [PendingEvent(.trainingFinished, at: now), PendingEvent(.completed(model: model), at: now)]
+        }
         return Status(try ledger.state(of: job))
     }
 
     /// The model import finished, or failed with `error`.
-    public func importFinished(key: String, error: String? = nil, at: Timestamp = .now()) throws(JobLedgerError)
+    public func importFinished(key: String, error: String? = nil, at: Timestamp? = nil) throws(JobLedgerError)
         -> Status
     {
         Status(
@@ -291,7 +293,7 @@ public final class TrainingModuleServer: Sendable {
     }
 
     /// The session failed with `error`.
-    public func sessionFailed(key: String, error: String, at: Timestamp = .now()) throws(JobLedgerError) -> Status {
+    public func sessionFailed(key: String, error: String, at: Timestamp? = nil) throws(JobLedgerError) -> Status {
         Status(try perform(key, "fail", at: at) { _ in .failed(error: error) })
     }
 
@@ -338,12 +340,13 @@ public final class TrainingModuleServer: Sendable {
     /// Checks `key`, then under the job's lock checks the precondition `decide` encodes and
     /// appends the event it returns. The table still validates it.
     private func perform(
-        _ key: String, _ action: String, at: Timestamp, _ decide: (JobState) throws(JobLedgerError) -> Event
+        _ key: String, _ action: String, at: Timestamp?, _ decide: (JobState) throws(JobLedgerError) -> Event
     ) throws(JobLedgerError) -> JobState {
         let job = try session(key)
         let update = try ledger.store.update(job) { state throws(JobLedgerError) -> Decision<Void> in
             guard let state else { throw JobLedgerError(.noActiveSession, "the session has no events", job: job.rawValue) }
-            return Decision(append: [PendingEvent(try decide(state), at: at)])
+            // No time given: now, taken under the lock, so concurrent calls never go back in time.
+            return Decision(append: [PendingEvent(try decide(state), at: at ?? max(.now(), state.lastEventAt))])
         }
         return update.state!
     }

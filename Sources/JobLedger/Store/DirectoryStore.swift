@@ -110,6 +110,12 @@ public final class DirectoryStore: EventStore {
                 }
                 let decision = try decide(nil)
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
+                // A rejected first append must not leave an empty file behind: validate first.
+                do throws(JobLedgerError) {
+                    _ = try JobState.appending(decision.events, to: nil, job: job)
+                } catch {
+                    throw error.at(file: file, line: nil)
+                }
                 early = decision
                 fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)
                 created = true
@@ -165,27 +171,50 @@ public final class DirectoryStore: EventStore {
         let handles = sorted.map(handle)
         let recorded = try withEveryLock(handles) { caches throws(JobLedgerError) -> [JobID: [RecordedEvent]] in
             var descriptors: [Int32] = []
-            defer { for fd in descriptors { close(fd) } }
+            defer { for fd in descriptors where fd >= 0 { close(fd) } }
             var created = false
             var pending: [(state: JobState?, events: [RecordedEvent], bytes: [UInt8])] = []
-            for (index, job) in sorted.enumerated() {
-                let file = path(of: job)
-                let fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)!  // with O_CREAT: a descriptor or an error
-                descriptors.append(fd)
-                try FileIO.lock(fd, LOCK_EX, file)
-                try catchUp(&caches[index].pointee, fd, exclusive: true)
-                // An empty log may be new: its directory entry then needs syncing too.
-                if caches[index].pointee.reader.offset == 0 { created = true }
+            func validate(_ index: Int) throws(JobLedgerError) -> (state: JobState?, events: [RecordedEvent], bytes: [UInt8]) {
+                let job = sorted[index]
                 let (state, events): (JobState?, [RecordedEvent])
                 do throws(JobLedgerError) {
                     (state, events) = try JobState.appending(grouped[job]!, to: caches[index].pointee.reader.state, job: job)
                 } catch {
-                    throw error.at(file: file, line: nil)
+                    throw error.at(file: path(of: job), line: nil)
                 }
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(events.count * 128)
                 for event in events { event.appendJSONLine(to: &bytes) }
-                pending.append((state, events, bytes))
+                return (state, events, bytes)
+            }
+            // Existing logs are locked and brought up to date; new ones are only validated, so
+            // that a rejected batch leaves no empty file behind.
+            var missing: [Int] = []
+            for (index, job) in sorted.enumerated() {
+                let file = path(of: job)
+                guard let fd = try FileIO.open(file, O_RDWR | O_APPEND) else {
+                    guard caches[index].pointee.reader.state == nil else {
+                        throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
+                    }
+                    descriptors.append(-1)
+                    missing.append(index)
+                    pending.append(try validate(index))
+                    continue
+                }
+                descriptors.append(fd)
+                try FileIO.lock(fd, LOCK_EX, file)
+                try catchUp(&caches[index].pointee, fd, exclusive: true)
+                pending.append(try validate(index))
+            }
+            // Everything is valid: create the new logs (another process may have created one
+            // meanwhile: then validate again against what it wrote).
+            for index in missing {
+                let file = path(of: sorted[index])
+                let fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)!  // with O_CREAT: a descriptor or an error
+                descriptors[index] = fd
+                try FileIO.lock(fd, LOCK_EX, file)
+                try catchUp(&caches[index].pointee, fd, exclusive: true)
+                if caches[index].pointee.reader.offset == 0 { created = true } else { pending[index] = try validate(index) }
             }
             // Everything is valid: write, then sync once.
             var written = 0
