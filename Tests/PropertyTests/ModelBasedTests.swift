@@ -178,7 +178,7 @@ struct ModelBasedTests {
     static var property: Property<[Command]> {
         Property(
         name: "model-based",
-        cases: 260,
+        cases: 400,
         generate: { gen in gen.commands(length: gen.int(1...45)) },
         shrink: shrinkCommands,
         size: { $0.count },
@@ -201,6 +201,10 @@ struct ModelBasedTests {
         // A single replayed seed covers too little to judge coverage.
         if failure == nil && PropertyConfig.current.onlySeed == nil {
             #expect(coverage.unexercised.isEmpty, "rows of the transition table never exercised: \(coverage.unexercised)")
+            // At the full budget every row is also taken from every phase it is legal from.
+            if PropertyConfig.current.scale >= 1 {
+                #expect(coverage.untakenPhases.isEmpty, "rows never taken from a phase they are legal from: \(coverage.untakenPhases)")
+            }
         }
     }
 }

@@ -500,7 +500,8 @@ struct EventLineDecoder {
         return true
     }
 
-    /// A JSON integer literal that fits 18 digits; fractions, exponents, leading zeros refused.
+    /// A JSON integer literal in the 64-bit range (up to 18 digits here, longer ones through the
+    /// scanner); fractions, exponents, leading zeros refused.
     @inline(__always)
     static func integer(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ field: LineField) throws -> Int {
         var j = i
@@ -524,7 +525,11 @@ struct EventLineDecoder {
             }
             var scanner = JSONScanner(p, count: n)
             scanner.index = i
-            do { _ = try scanner.parseInteger() } catch {
+            do {
+                let exact = try scanner.parseInteger()  // 19 digits that fit 64 bits
+                i = scanner.index
+                return exact
+            } catch {
                 throw LineError(message: "field \(field.name): \(error.message) at column \(error.offset + 1)")
             }
         }

@@ -320,8 +320,14 @@ struct JSONScanner {
             throw error("leading zero in number")
         }
         guard digits <= 18 else {
-            index = start
-            throw error("integer out of range")
+            // Longer than the fast loop can hold without overflow: let the standard library
+            // check it against the whole 64-bit range (Int.min included).
+            let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
+            guard let exact = Int(text) else {
+                index = start
+                throw error("integer out of range")
+            }
+            return exact
         }
         return negative ? -value : value
     }

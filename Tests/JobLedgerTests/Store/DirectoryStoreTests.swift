@@ -50,6 +50,23 @@ import Testing
         #expect(try ledger.state(of: job).phase == .completed)
     }
 
+    /// A new job's rejected first append leaves no file behind, alone or in a batch (found by
+    /// the model-based property test).
+    @Test func aRejectedFirstAppendCreatesNoFile() throws {
+        let directory = Logs.temporaryDirectory()
+        let ledger = Ledger(store: try DirectoryStore(directory: directory, durability: .none))
+        let created = PendingEvent(Logs.created(), at: Logs.at(0))
+        #expect(throws: JobLedgerError.self) {
+            try ledger.append(contentsOf: [created, PendingEvent(.dataProcessed, at: Logs.at(1))], to: job)
+        }
+        let other = try JobID("j-2")
+        try ledger.append(Logs.created(), to: other, at: Logs.at(0))
+        #expect(throws: JobLedgerError.self) {
+            try ledger.append(batch: [(job, [created]), (other, [PendingEvent(.completed(model: "m"), at: Logs.at(1))])])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["j-2.jsonl"])
+    }
+
     @Test func tornTailsAccumulateAndAreReported() throws {
         let directory = Logs.temporaryDirectory()
         let log = bytes(Logs.reaching(.queued))

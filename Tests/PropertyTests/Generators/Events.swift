@@ -82,12 +82,28 @@ extension Gen {
         var model = ModelJob(job: job)
         var at: Timestamp?
         for _ in 0..<length {
-            let type = nextType(for: model, legalBias: 1)
+            let type = model.seq == 0 ? .created : nextType(for: model, legalBias: 1)
             let event = self.event(type, model: model, fieldFaults: 0)
             let time = self.time(after: at)
             if (try? model.append(event, at: time)) != nil { at = time }
             if model.seq > 0 && model.legalTypes.isEmpty { break }
         }
         return (model.events, model)
+    }
+}
+
+extension Gen {
+    /// A legal history that ends `completed` with inference none: no failure, no cancellation,
+    /// no publication on the way (origin api or console at random).
+    mutating func completedLog(job: String) -> [RecordedEvent] {
+        var model = ModelJob(job: job)
+        var at: Timestamp?
+        while model.phase != .completed || model.seq == 0 {
+            let choices = model.legalTypes.filter { ![.failed, .cancelled].contains($0) }
+            let type = model.seq == 0 ? .created : pick(choices)
+            let time = self.time(after: at)
+            if (try? model.append(event(type, model: model, fieldFaults: 0), at: time)) != nil { at = time }
+        }
+        return model.events
     }
 }

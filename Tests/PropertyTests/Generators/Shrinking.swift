@@ -143,3 +143,31 @@ func times(of commands: [Command]) -> [Timestamp] {
     }
     return times
 }
+
+/// The events the reference model accepts, in order, renumbered 1, 2, 3 …: what is left of a
+/// legal log after shrinking removed some of its events.
+func legalized(_ events: [RecordedEvent], job: String) -> [RecordedEvent] {
+    var model = ModelJob(job: job)
+    for event in events { try? model.append(event.event, at: event.at) }
+    return model.events
+}
+
+/// Shrinks a legal log: fewer events, simpler events, kept legal.
+func shrinkLegalLog(_ events: [RecordedEvent]) -> [[RecordedEvent]] {
+    guard let job = events.first?.job.rawValue else { return [] }
+    var candidates = removingChunks(events).map { legalized($0, job: job) }.filter { !$0.isEmpty && $0.count < events.count }
+    for (index, recorded) in events.enumerated() {
+        for simpler in simplerEvents(recorded.event) {
+            var log = events
+            log[index].event = simpler
+            let legal = legalized(log, job: job)
+            if legal.count == events.count { candidates.append(legal) }
+        }
+    }
+    return candidates
+}
+
+/// A legal log's report: its lines, ready for `jobledger verify` or `replay`.
+func renderLog(_ events: [RecordedEvent]) -> Rendering {
+    Rendering(notes: ["\(events.count) events of job \(events.first?.job.rawValue ?? "-")"], log: jsonLines(events))
+}

@@ -139,11 +139,13 @@ struct ModelJob {
 
     /// Appends `event` at `at` if SPEC allows it; otherwise throws the rejection and changes nothing.
     mutating func append(_ event: Event, at: Timestamp) throws(Rejection) {
+        // A job without events is unknown to anything but `created`, whatever the fields say.
+        if events.isEmpty, event.type != .created {
+            throw Rejection(code: "unknown_job", reason: "first event is \(event.type), not created")
+        }
         if let problem = Self.fieldProblem(event) { throw Rejection(code: "invalid_event", reason: problem) }
         if events.isEmpty {
-            guard case .created(let creation) = event else {
-                throw Rejection(code: "unknown_job", reason: "first event is \(event.type), not created")
-            }
+            guard case .created(let creation) = event else { fatalError("checked above") }
             self.creation = creation
             createdAt = at
         } else {
