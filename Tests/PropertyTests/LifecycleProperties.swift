@@ -73,9 +73,10 @@ struct LifecycleProperties {
                     var replayed: [JobState] = []
                     Replay(asOf: k).run([directory.path], emit: { replayed.append($0) }, reject: { _ in })
                     guard replayed == [snapshots[k - 1]] else { return "Replay(asOf: \(k)) differs from the live state after \(k)" }
-                    guard let model = ModelJob.fold(job: job.rawValue, events.prefix(k)),
-                        J.difference(ProjectionLine(snapshots[k - 1]).j, model.replayLine) == nil
-                    else { return "the projections as of \(k) differ from the reference model's" }
+                    guard let model = ModelJob.fold(job: job.rawValue, events.prefix(k)) else { return "the model refuses the log" }
+                    if let difference = J.difference(ProjectionLine(snapshots[k - 1]).j, model.replayLine) {
+                        return "the projections as of \(k) differ from the reference model's (ledger vs model) at \(difference)"
+                    }
                 }
                 return nil
             })
@@ -119,7 +120,11 @@ struct LifecycleProperties {
             check: { input in
                 // The model must refuse it (shrinking may have made it legal: not a counterexample).
                 var model = ModelJob.fold(job: input.events[0].job.rawValue, input.events)!
-                guard (try? model.append(input.attempt.event, at: input.attempt.at)) == nil else { return nil }
+                let refusal: String
+                do throws(ModelJob.Rejection) {
+                    try model.append(input.attempt.event, at: input.attempt.at)
+                    return nil
+                } catch { refusal = error.description }
                 let directory = ScratchDirectory()
                 defer { directory.remove() }
                 let job = input.events[0].job
@@ -128,7 +133,7 @@ struct LifecycleProperties {
                 let before = (try? ledger.state(of: job), directory.bytes(job.fileName))
                 do throws(JobLedgerError) {
                     try ledger.append(input.attempt.event, to: job, at: input.attempt.at)
-                    return "the ledger accepted an event the model refuses"
+                    return "the ledger accepted \(input.attempt.event.type), which the model refuses (\(refusal))"
                 } catch {
                     guard error.job == job.rawValue else { return "the error does not name the job: \(error)" }
                 }

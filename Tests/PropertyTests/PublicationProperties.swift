@@ -48,8 +48,9 @@ struct PublicationProperties {
                 ]
                 for (name, ledgers) in [("in-memory", [memory]), ("directory", stores)] {
                     let answers = Mutex<[String]>([])
-                    DispatchQueue.concurrentPerform(iterations: race.checks) { index in
-                        let answer = (try? ledgers[index % ledgers.count].checkProgress(job))?.json ?? "error"
+                    PropertyTests.race(race.checks) { index in
+                        let answer: String
+                        do { answer = try ledgers[index % ledgers.count].checkProgress(job).json } catch { answer = "\(error)" }
                         answers.withLock { $0.append(answer) }
                     }
                     let events = (try? ledgers[0].events(of: job)) ?? []
