@@ -6,6 +6,15 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "append-worker":
     exit(AppendWorker.run(Array(arguments.dropFirst())))
+case "workload":
+    // `jobledger-bench workload FILE [JOBS]`: writes the workload alone, e.g. to profile
+    // `jobledger replay FILE` or time it by hand.
+    guard arguments.count >= 2, let jobs = Int(arguments.count > 2 ? arguments[2] : "100000"), jobs > 0 else {
+        print("usage: jobledger-bench workload FILE [JOBS]")
+        exit(2)
+    }
+    Workload.write(jobs: jobs, to: arguments[1])
+    exit(0)
 default:
     exit(Benchmark.main(arguments))
 }
