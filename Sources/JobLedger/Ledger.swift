@@ -42,7 +42,7 @@ public final class Ledger: Sendable {
         throws(JobLedgerError) -> RecordedEvent
     {
         try append(job: job, expectedSeq: expectedSeq) { state in
-            [PendingEvent(event, at: at ?? max(.now(), state?.lastEventAt ?? .now()))]
+            [PendingEvent(event, at: at ?? .now(notBefore: state?.lastEventAt))]
         }[0]
     }
 

@@ -14,7 +14,7 @@ enum AppendWorker {
             for i in 0..<count {
                 _ = try store.update(job) { state throws(JobLedgerError) in
                     let event: Event = state == nil ? .created(Creation(origin: .api)) : .configured(config: ["step": .int(i)])
-                    return Decision(append: [PendingEvent(event, at: max(.now(), state?.lastEventAt ?? .now()))])
+                    return Decision(append: [PendingEvent(event, at: .now(notBefore: state?.lastEventAt))])
                 }
             }
             return 0

@@ -80,8 +80,9 @@ struct PublicationProperties {
                 for event in events {
                     // Appending through the check-interleaved ledger: the model adds what checks add.
                     var fresh = model
-                    guard (try? fresh.append(event.event, at: max(event.at, model.lastAt ?? event.at))) != nil else { continue }
-                    guard (try? ledger.append(event.event, to: job, at: max(event.at, model.lastAt ?? event.at))) != nil else {
+                    let at = max(event.at, model.lastAt ?? event.at)
+                    guard (try? fresh.append(event.event, at: at)) != nil else { continue }
+                    guard (try? ledger.append(event.event, to: job, at: at)) != nil else {
                         return "seq \(fresh.seq): the ledger refused an event the model accepts"
                     }
                     model = fresh

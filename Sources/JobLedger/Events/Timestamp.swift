@@ -31,6 +31,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
     }
 
+    /// Now, or `last` if the clock is behind it: the time of an event appended without one,
+    /// taken under the job's lock so it never goes before the job's last event.
+    public static func now(notBefore last: Timestamp?) -> Timestamp {
+        let now = Timestamp.now()
+        guard let last else { return now }
+        return max(now, last)
+    }
+
     /// Whole Unix seconds, rounded down: the `created_at`/`finished_at` of Novita and Bluesight.
     public var unixSeconds: Int64 { seconds }
 

@@ -275,7 +275,7 @@ public final class TrainingModuleServer: Sendable {
     public func trainingFinished(key: String, model: String, at: Timestamp? = nil) throws(JobLedgerError) -> Status {
         let job = try session(key)
         _ = try ledger.append(job: job, expectedSeq: nil) { state in
-            let now = at ?? max(.now(), state?.lastEventAt ?? .now())
+            let now = at ?? .now(notBefore: state?.lastEventAt)
             return [PendingEvent(.trainingFinished, at: now), PendingEvent(.completed(model: model), at: now)]
         }
         return Status(try ledger.state(of: job))
@@ -346,7 +346,7 @@ public final class TrainingModuleServer: Sendable {
         let update = try ledger.store.update(job) { state throws(JobLedgerError) -> Decision<Void> in
             guard let state else { throw JobLedgerError(.noActiveSession, "the session has no events", job: job.rawValue) }
             // No time given: now, taken under the lock, so concurrent calls never go back in time.
-            return Decision(append: [PendingEvent(try decide(state), at: at ?? max(.now(), state.lastEventAt))])
+            return Decision(append: [PendingEvent(try decide(state), at: at ?? .now(notBefore: state.lastEventAt))])
         }
         return update.state!
     }
