@@ -99,24 +99,30 @@ public final class DirectoryStore: EventStore {
             throw JobLedgerError(.io, "the store is read-only", job: job.rawValue, file: path(of: job))
         }
         let file = path(of: job)
+        /// The events a decision appends, folded onto `state` and numbered.
+        func folded(_ decision: Decision<Result>, onto state: JobState?) throws(JobLedgerError)
+            -> (state: JobState?, recorded: [RecordedEvent])
+        {
+            do throws(JobLedgerError) {
+                return try JobState.appending(decision.events, to: state, job: job)
+            } catch {
+                throw error.at(file: file, line: nil)
+            }
+        }
         return try handle(job).cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
             var created = false
-            var early: Decision<Result>?
+            var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent])?
             var fd = try FileIO.open(file, O_RDWR | O_APPEND)
             if fd == nil {
-                // No log yet: create the file only if there is something to write.
+                // No log yet: create the file only if there is something valid to write, so a
+                // rejected first append leaves no empty file behind.
                 guard cache.reader.state == nil else {
                     throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                 }
                 let decision = try decide(nil)
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
-                // A rejected first append must not leave an empty file behind: validate first.
-                do throws(JobLedgerError) {
-                    _ = try JobState.appending(decision.events, to: nil, job: job)
-                } catch {
-                    throw error.at(file: file, line: nil)
-                }
-                early = decision
+                let (state, recorded) = try folded(decision, onto: nil)
+                early = (decision, state, recorded)
                 fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)
                 created = true
             }
@@ -127,15 +133,15 @@ public final class DirectoryStore: EventStore {
             try catchUp(&cache, descriptor, exclusive: true)
             // Decide on the state as it is now; reuse the early decision if nothing changed.
             let decision: Decision<Result>
-            if let early, cache.reader.offset == before { decision = early } else { decision = try decide(cache.reader.state) }
-            if decision.events.isEmpty {
-                return Update(appended: [], state: cache.reader.state, result: decision.result)
-            }
             let (state, recorded): (JobState?, [RecordedEvent])
-            do throws(JobLedgerError) {
-                (state, recorded) = try JobState.appending(decision.events, to: cache.reader.state, job: job)
-            } catch {
-                throw error.at(file: file, line: nil)
+            if let early, cache.reader.offset == before {
+                (decision, state, recorded) = early
+            } else {
+                decision = try decide(cache.reader.state)
+                if decision.events.isEmpty {
+                    return Update(appended: [], state: cache.reader.state, result: decision.result)
+                }
+                (state, recorded) = try folded(decision, onto: cache.reader.state)
             }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(recorded.count * 128)
@@ -204,6 +210,8 @@ public final class DirectoryStore: EventStore {
                 descriptors.append(fd)
                 try FileIO.lock(fd, LOCK_EX, file)
                 try catchUp(&caches[index].pointee, fd, exclusive: true)
+                // An empty log may be new: its directory entry then needs syncing too.
+                if caches[index].pointee.reader.offset == 0 { created = true }
                 pending.append(try validate(index))
             }
             // Everything is valid: create the new logs (another process may have created one
