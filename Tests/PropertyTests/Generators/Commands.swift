@@ -38,15 +38,6 @@ enum Command: CustomStringConvertible {
         case .list, .reopen: propertyJobs
         }
     }
-
-    /// How many events the command carries (for sizes in reports).
-    var eventCount: Int {
-        switch self {
-        case .append(_, let events, _): events.count
-        case .batch(let groups): groups.reduce(0) { $0 + $1.events.count }
-        default: 0
-        }
-    }
 }
 
 /// The jobs the generated commands use: valid ids with every allowed kind of character.

@@ -76,8 +76,8 @@ extension Gen {
             })
     }
 
-    /// A legal history of one job of about `length` events, with the reference model after it.
-    /// `ending` steers the last phase: walks stop early only by failing or being cancelled.
+    /// A legal history of one job of at most `length` events, with the reference model after it.
+    /// Walks end early only when the job fails or is cancelled (no event is legal then).
     mutating func legalLog(job: String, length: Int) -> (events: [RecordedEvent], model: ModelJob) {
         var model = ModelJob(job: job)
         var at: Timestamp?

@@ -11,7 +11,6 @@ struct Coverage {
         var illegal = 0
         var invalid = 0
         var phasesTaken: Set<String> = []
-        var phasesRefused: Set<String> = []
     }
 
     private(set) var rows: [EventType: Row] = [:]
@@ -25,7 +24,6 @@ struct Coverage {
                 rows[type, default: Row()].phasesTaken.insert(phaseName)
             case "illegal_transition":
                 rows[type, default: Row()].illegal += 1
-                rows[type, default: Row()].phasesRefused.insert(phaseName)
             default:
                 rows[type, default: Row()].invalid += 1
             }
