@@ -17,6 +17,21 @@ extension RecordedEvent {
 
     /// Appends this event's log line, `\n` included.
     public func appendJSONLine(to bytes: inout [UInt8]) {
+        appendLogLine(to: &bytes, continued: false)
+    }
+
+    /// Appends events as the lines of one append (docs/log-format.md, "Batches"): every line but
+    /// the last ends with a space before its `\n`, which says "more of this append follows", so
+    /// a crash that cuts a batch anywhere leaves a tail that recovery recognises and drops whole.
+    /// JSON allows the space, so `jq` and older readers read the lines as they are.
+    public static func appendLogLines(_ events: [RecordedEvent], to bytes: inout [UInt8]) {
+        for (index, event) in events.enumerated() {
+            event.appendLogLine(to: &bytes, continued: index < events.count - 1)
+        }
+    }
+
+    /// Appends the log line; `continued` marks it as not the last of its append.
+    func appendLogLine(to bytes: inout [UInt8], continued: Bool) {
         var writer = JSONWriter()
         swap(&writer.bytes, &bytes)
         writer.beginObject()
@@ -32,6 +47,7 @@ extension RecordedEvent {
         writer.plainString(event.type.rawValue)
         event.writeFields(to: &writer)
         writer.endObject()
+        if continued { writer.bytes.append(UInt8(ascii: " ")) }
         writer.bytes.append(UInt8(ascii: "\n"))
         swap(&writer.bytes, &bytes)
     }
@@ -224,6 +240,11 @@ private func bytesEqual(_ p: UnsafePointer<UInt8>, _ count: Int, _ s: StaticStri
 /// Strings are kept as byte ranges of the line until the event type says which are wanted; the
 /// job id is left as a range so a reader can compare it with the previous line's without building
 /// a `String`.
+///
+/// The decoder keeps no memory of earlier lines that could change what a line decodes to: a
+/// line's result depends on its bytes alone (the only thing kept is a cache of the last date's
+/// day number, a pure function of the date's text). Which job a line belongs to is its reader's
+/// business (``FileReplay``, ``JobLogReader``), decided from ``job`` every line.
 struct EventLineDecoder {
     /// A string value's bytes within the line, between its quotes.
     struct Span {
@@ -236,8 +257,6 @@ struct EventLineDecoder {
     var seq = 0
     var at = Timestamp(uncheckedSeconds: 0, nanoseconds: 0)
     var job = Span()
-    /// Whether `job` has exactly the bytes of the previous decoded line's job.
-    var sameJobAsPrevious = false
     var type = EventType.created
     var strings = [Span](repeating: Span(), count: LineField.allCases.count)
     var percent = 0
@@ -246,8 +265,6 @@ struct EventLineDecoder {
     var files: [String] = []
     var metrics = TrainingMetrics(trainLoss: 0, validationLoss: 0, perplexity: 0)
     var metricsEpochSeen: Int?
-    /// The previous line's job bytes (unescaped ids only).
-    private var previousJob: [UInt8] = []
     /// The date part (`YYYY-MM-DD`) of the last `at` read the fast way, and its day number.
     private var cachedDate: (UInt64, UInt16) = (0, 0)
     private var cachedDays: Int64 = 0
@@ -256,7 +273,9 @@ struct EventLineDecoder {
 
     /// Reads the line's fields; afterwards `seq`, `at`, `job` and `type` are set.
     mutating func decode(_ base: UnsafePointer<UInt8>, count: Int) throws(LineError) {
-        if readCanonical(base, count) { return }
+        // A line of a batch ends with a space (docs/log-format.md, "Batches"): the fast path
+        // reads it without.
+        if readCanonical(base, count > 1 && base[count - 1] == UInt8(ascii: " ") ? count - 1 : count) { return }
         do {
             try readFields(base, count: count)
         } catch let error as JSONSyntaxError {
@@ -316,34 +335,25 @@ struct EventLineDecoder {
         i += stampLength
         guard literal(i, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return false }  // ","job":"
         i += 9
-        // The job: the previous line's bytes, or a run of plain job id characters.
+        // The job: a run of plain job id characters.
         let jobStart = i
-        let previous = previousJob.count
-        if previous > 0, n - i > previous, p[i + previous] == UInt8(ascii: "\""),
-            previousJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + i, previous) == 0 })
-        {
-            i += previous
-            sameJobAsPrevious = true
-        } else {
-            while i < n, JobID.isAllowed(p[i]) { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
-            previousJob.removeAll(keepingCapacity: true)
-            previousJob.append(contentsOf: UnsafeBufferPointer(start: p + jobStart, count: i - jobStart))
-            sameJobAsPrevious = false
-        }
+        while i < n, JobID.isAllowed(p[i]) { i += 1 }
+        guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
         let jobEnd = i
         guard literal(i, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return false }  // ","type":"
         i += 10
         guard let (known, typeLength) = Self.knownType(p + i, n - i) else { return false }
         i += typeLength
-        // The type's fields, in the frequent shapes.
+        // The type's fields, in the frequent shapes. Nothing is stored until the whole line is
+        // known to be canonical, so a line that goes the general way finds no trace of this try.
         var fields: UInt32 = 0
+        var string = Span()
+        var percent = 0
         switch known {
         case .progressed:
             guard literal(i, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return false }  // ,"percent":
             i += 11
             let start = i
-            var percent = 0
             while i < n, i - start < 4 {
                 let d = p[i] &- UInt8(ascii: "0")
                 if d > 9 { break }
@@ -351,7 +361,6 @@ struct EventLineDecoder {
                 i += 1
             }
             guard i > start, i - start <= 3, p[start] != UInt8(ascii: "0") || i - start == 1 else { return false }
-            self.percent = percent
             fields = LineField.percent.bit
         case .created:
             guard literal(i, 0x6E69_6769_726F_222C, ~0, 0x22_3A22, 0xFF_FFFF) else { return false }  // ,"origin":"
@@ -359,7 +368,7 @@ struct EventLineDecoder {
             let start = i
             while i < n, p[i] >= UInt8(ascii: "a"), p[i] <= UInt8(ascii: "z") { i += 1 }
             guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
-            strings[LineField.origin.rawValue] = Span(start: start, end: i, escaped: false)
+            string = Span(start: start, end: i, escaped: false)
             i += 1
             fields = LineField.origin.bit
         case .completed:
@@ -368,7 +377,7 @@ struct EventLineDecoder {
             let start = i
             while i < n, p[i] >= 0x20, p[i] < 0x80, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
             guard i < n, p[i] == UInt8(ascii: "\""), i > start else { return false }
-            strings[LineField.model.rawValue] = Span(start: start, end: i, escaped: false)
+            string = Span(start: start, end: i, escaped: false)
             i += 1
             fields = LineField.model.bit
         case .queued, .datasetUploadStarted, .dataProcessingStarted, .dataProcessed, .trainingStarted, .trainingFinished,
@@ -378,6 +387,12 @@ struct EventLineDecoder {
             return false
         }
         guard i == n - 1, p[i] == UInt8(ascii: "}") else { return false }
+        switch known {
+        case .progressed: self.percent = percent
+        case .created: strings[LineField.origin.rawValue] = string
+        case .completed: strings[LineField.model.rawValue] = string
+        default: break
+        }
         seq = value
         at = stamp
         job = Span(start: jobStart, end: jobEnd, escaped: false)
@@ -392,7 +407,6 @@ struct EventLineDecoder {
     /// values read in place; everything else goes through ``JSONScanner``.
     private mutating func readFields(_ p: UnsafePointer<UInt8>, count n: Int) throws {
         present = 0
-        sameJobAsPrevious = false
         var i = Self.skipWhitespace(p, 0, n)
         guard i < n, p[i] == UInt8(ascii: "{") else { throw JSONSyntaxError(offset: i, message: "expected a JSON object") }
         i = Self.skipWhitespace(p, i + 1, n)
@@ -614,26 +628,14 @@ struct EventLineDecoder {
         }
     }
 
-    /// `job`: compared with the previous line's job first, so a run of one job's lines skips the scan.
+    /// `job`: kept as a range of the line.
     @inline(__always)
     private mutating func readJob(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int) throws {
         guard i < n, p[i] == UInt8(ascii: "\"") else { throw Self.typeError(.job, "a string", p, i, n) }
-        let start = i + 1
-        let length = previousJob.count
-        if length > 0, start + length < n, p[start + length] == UInt8(ascii: "\""),
-            previousJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + start, length) == 0 })
-        {
-            job = Span(start: start, end: start + length, escaped: false)
-            i = start + length + 1
-            sameJobAsPrevious = true
-            return
-        }
         var s = JSONScanner(p, count: n)
         s.index = i
         job = try readString(.job, &s)
         i = s.index
-        previousJob.removeAll(keepingCapacity: true)
-        if !job.escaped { previousJob.append(contentsOf: UnsafeBufferPointer(start: p + job.start, count: job.end - job.start)) }
     }
 
     @inline(__always)

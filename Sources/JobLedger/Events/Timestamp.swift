@@ -17,11 +17,25 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Nanoseconds past `seconds`, 0 ..< 1,000,000,000.
     public let nanoseconds: Int32
 
-    /// A timestamp; nanoseconds outside 0 ..< 10⁹ carry into the seconds.
+    /// A timestamp; nanoseconds outside 0 ..< 10⁹ carry into the seconds. Never traps: a sum
+    /// past `Int64`'s range saturates. A log accepts only ``logRange`` (years 0000…9999); an
+    /// append with a time outside it is refused as `invalid_event`.
     public init(seconds: Int64, nanoseconds: Int64 = 0) {
-        let carry = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        self.seconds = seconds + carry
-        self.nanoseconds = Int32(nanoseconds - carry * 1_000_000_000)
+        // Floor division without overflow: the carry is at most ±9.3 × 10⁹.
+        var carry = nanoseconds / 1_000_000_000
+        var rest = nanoseconds % 1_000_000_000
+        if rest < 0 {
+            carry -= 1
+            rest += 1_000_000_000
+        }
+        let (sum, overflow) = seconds.addingReportingOverflow(carry)
+        if overflow {
+            self.seconds = carry > 0 ? .max : .min
+            self.nanoseconds = carry > 0 ? 999_999_999 : 0
+        } else {
+            self.seconds = sum
+            self.nanoseconds = Int32(rest)
+        }
     }
 
     /// The current time of the system clock.
@@ -54,6 +68,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     static let earliestSeconds: Int64 = daysFromCivil(year: 0, month: 1, day: 1) * 86_400
     static let latestSeconds: Int64 = daysFromCivil(year: 9999, month: 12, day: 31) * 86_400 + 86_399
 
+    /// The times a log can hold: 0000-01-01T00:00:00Z … 9999-12-31T23:59:59.999999999Z, what
+    /// RFC 3339's four-digit years can write in UTC. The reader refuses any other, so the writer
+    /// refuses them too.
+    public static let logRange: ClosedRange<Timestamp> =
+        Timestamp(uncheckedSeconds: earliestSeconds, nanoseconds: 0)...Timestamp(
+            uncheckedSeconds: latestSeconds, nanoseconds: 999_999_999)
+
+    /// Whether a log can hold this time (``logRange``).
+    public var isInLogRange: Bool { seconds >= Self.earliestSeconds && seconds <= Self.latestSeconds }
+
     /// Parses RFC 3339 text, e.g. `2026-11-22T10:00:00Z` or `2026-11-22T10:00:00.25+01:00`.
     public init?(rfc3339 text: String) {
         var text = text
@@ -74,8 +98,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     func appendRFC3339(to bytes: inout [UInt8]) {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = Int(seconds - days * 86_400)
+        // Floor division that cannot overflow, even at Int64.min.
+        var days = seconds / 86_400
+        var secondOfDay = Int(seconds % 86_400)
+        if secondOfDay < 0 {
+            days -= 1
+            secondOfDay += 86_400
+        }
         let (year, month, day) = Self.civilFromDays(days)
         func two(_ value: Int) {
             bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
@@ -187,6 +216,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard i == n else { throw ParseError(message: "unexpected text after the time zone") }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        guard seconds >= earliestSeconds, seconds <= latestSeconds else {
+            throw ParseError(message: "outside 0000-01-01T00:00:00Z…9999-12-31T23:59:59Z once converted to UTC")
+        }
         return Timestamp(uncheckedSeconds: seconds, nanoseconds: Int32(nanos))
     }
 

@@ -92,7 +92,7 @@ struct JSONScanner {
             let keyOffset = index
             guard index < count, base[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
-            if object[key] != nil { throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
+            if object.contains(key) { throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
             try expect(UInt8(ascii: ":"), "':' after key")
             object.appendNew(key: key, value: try parseValue(depth: depth + 1))
         } while consume(UInt8(ascii: ","))

@@ -29,6 +29,13 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// The entries in key order of first insertion.
     public private(set) var entries: [Entry]
+    /// Key → position in `entries`, kept once the object is large enough that a linear search
+    /// would cost more than hashing, so reading a line with many keys and merging many
+    /// `configured` objects stay linear in the number of keys.
+    private var positions: [String: Int]?
+
+    /// The size from which `positions` is kept.
+    static let indexedFrom = 12
 
     public init() { entries = [] }
 
@@ -41,16 +48,37 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public var isEmpty: Bool { entries.isEmpty }
     public var keys: [String] { entries.map(\.key) }
 
+    @inline(__always)
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return entries.firstIndex(where: { $0.key == key })
+    }
+
     /// The value of `key`; setting `nil` removes the key, setting a new key appends it.
     public subscript(key: String) -> JSONValue? {
-        get { entries.first(where: { $0.key == key })?.value }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let index = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            if let index = position(of: key) {
+                if let newValue {
+                    entries[index].value = newValue
+                } else {
+                    entries.remove(at: index)
+                    positions = nil
+                    reindex()
+                }
             } else if let newValue {
-                entries.append(Entry(key: key, value: newValue))
+                appendNew(key: key, value: newValue)
             }
         }
+    }
+
+    /// Builds `positions` when the object has grown past ``indexedFrom``.
+    private mutating func reindex() {
+        guard positions == nil, entries.count >= Self.indexedFrom else { return }
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(entries.count * 2)
+        for (index, entry) in entries.enumerated() { positions[entry.key] = index }
+        self.positions = positions
     }
 
     /// This object with `other`'s keys laid over it key by key (SPEC 1, `configured`): a key of
@@ -58,15 +86,25 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// objects are replaced whole, not merged.
     public func merging(_ other: JSONObject) -> JSONObject {
         var merged = self
-        for entry in other.entries { merged[entry.key] = entry.value }
+        merged.merge(other)
         return merged
     }
+
+    /// Lays `other`'s keys over this object in place, as ``merging(_:)`` does: linear in
+    /// `other`'s size.
+    public mutating func merge(_ other: JSONObject) {
+        for entry in other.entries { self[entry.key] = entry.value }
+    }
+
+    /// Whether `key` is present.
+    func contains(_ key: String) -> Bool { position(of: key) != nil }
 
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 
     /// Appends an entry whose key the caller knows to be new (the parser checks duplicates).
     mutating func appendNew(key: String, value: JSONValue) {
         entries.append(Entry(key: key, value: value))
+        if positions != nil { positions![key] = entries.count - 1 } else { reindex() }
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

@@ -222,7 +222,7 @@ public struct JobState: Sendable, Hashable {
         case .created:
             break  // unreachable: `created` is never legal after the first event
         case .configured(let object):
-            changeCold { $0.config = $0.config.merging(object) }
+            changeCold { $0.config.merge(object) }
         case .queued:
             wasQueued = true
         case .datasetUploadStarted:

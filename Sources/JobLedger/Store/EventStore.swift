@@ -100,25 +100,47 @@ public struct Update<Result: Sendable>: Sendable {
 
 extension JobState {
     /// Folds pending events onto a job's state, assigning `seq`: the validation every store runs
-    /// before it writes anything.
+    /// before it writes anything. Besides the transition table it enforces what the log's reader
+    /// requires (``LogLimits``, ``Timestamp/logRange``), so nothing is acknowledged that could
+    /// not be read back.
     /// - Throws: the first bad event's error, with the line it would have had (its `seq`);
     ///   nothing is folded then.
     public static func appending(_ pending: [PendingEvent], to state: JobState?, job: JobID) throws(JobLedgerError)
         -> (state: JobState?, recorded: [RecordedEvent])
     {
+        let (state, recorded, _) = try appendingLines(pending, to: state, job: job)
+        return (state, recorded)
+    }
+
+    /// ``appending(_:to:job:)`` that also returns the log lines to write, framed as one append
+    /// (see ``RecordedEvent/appendLogLines(_:to:)``).
+    static func appendingLines(_ pending: [PendingEvent], to state: JobState?, job: JobID) throws(JobLedgerError)
+        -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
+    {
         var state = state
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(pending.count)
-        for event in pending {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(pending.count * 128)
+        for (index, event) in pending.enumerated() {
             let next = RecordedEvent(seq: (state?.seq ?? 0) + 1, at: event.at, job: job, event: event.event)
             do throws(JobLedgerError) {
+                try event.checkLogRules()
                 if state == nil { state = try JobState(next) } else { try state!.apply(next) }
+                let start = bytes.count
+                next.appendLogLine(to: &bytes, continued: index < pending.count - 1)
+                let length = bytes.count - start - 1
+                guard length <= LogLimits.maximumLineLength else {
+                    throw JobLedgerError(
+                        .invalidEvent,
+                        "\(next.event.type): its line would be \(length) bytes; a log line holds at most \(LogLimits.maximumLineLength)")
+                }
             } catch {
                 // In a per-job log, an event's line number is its seq.
-                throw error.at(file: nil, line: next.seq)
+                throw error.about(job: job.rawValue).at(file: nil, line: next.seq)
             }
             recorded.append(next)
         }
-        return (state, recorded)
+        return (state, recorded, bytes)
     }
 }

@@ -71,21 +71,25 @@ struct JobLogReader {
         self.offset = offset
     }
 
-    /// Folds the complete lines from `offset` on; `collect` also returns them as events.
-    /// - Returns: the tail after the last complete line.
+    /// Folds the committed lines from `offset` on; `collect` also returns them as events.
+    /// - Returns: the tail after the last committed line: a torn write, or the lines of an
+    ///   append a crash cut short (``FileIO/committedEnd(_:from:size:_:)``).
     /// - Throws: the first bad line's error with file and line; `state`, `lines` and `offset` then
     ///   describe the log up to the line before it.
     mutating func readNewLines(fd: Int32, collect: Bool = false, into events: inout [RecordedEvent])
         throws(JobLedgerError) -> LineReader.Tail
     {
-        var reader = LineReader(fd: fd, path: path, from: offset)
+        let size = try FileIO.size(fd, path)
+        let end = try FileIO.committedEnd(fd, from: offset, size: size, path)
+        var reader = LineReader(fd: fd, path: path, from: offset, to: end)
         // Made per read, not kept: a store keeps one reader per job it has seen.
         var decoder = EventLineDecoder()
         let job = self.job
         let path = self.path
-        return try reader.forEachLine { base, count, end throws(JobLedgerError) in
+        _ = try reader.forEachLine { base, count, lineEnd throws(JobLedgerError) in
             let line = lines + 1
             do throws(JobLedgerError) {
+                guard count <= LogLimits.maximumLineLength else { throw JobLedgerError.overlongLine(count, job: job.rawValue) }
                 do throws(LineError) { try decoder.decode(base, count: count) } catch {
                     throw JobLedgerError(.corruptLog, error.message, job: decoder.jobText(base) ?? job.rawValue)
                 }
@@ -108,7 +112,16 @@ struct JobLogReader {
                 throw error.at(file: path, line: line)
             }
             lines = line
-            offset = end
+            offset = lineEnd
         }
+        return LineReader.Tail(offset: end, count: size - end)
+    }
+}
+
+extension JobLedgerError {
+    /// A line longer than ``LogLimits/maximumLineLength``.
+    static func overlongLine(_ count: Int, job: String?) -> JobLedgerError {
+        JobLedgerError(
+            .corruptLog, "line of \(count) bytes is longer than a log line may be (\(LogLimits.maximumLineLength) bytes)", job: job)
     }
 }
