@@ -62,7 +62,10 @@ struct Arguments {
 
     func integer(_ name: String) throws(UsageError) -> Int? {
         guard let text = try single(name) else { return nil }
-        guard let value = Int(text) else { throw UsageError(message: "--\(name) must be an integer, not \(text)") }
+        // The JSON integer grammar, as `key=value` reads numbers: `+5`, `05` and `5.0` are not integers.
+        guard case .int(let value)? = try? JSONValue(parsing: text), text.first != " ", text.last != " " else {
+            throw UsageError(message: "--\(name) must be an integer, not \(text)")
+        }
         return value
     }
 

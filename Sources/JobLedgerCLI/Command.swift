@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JobLedger
 
 /// One `jobledger` command: it parses its arguments, calls the library, prints.
@@ -56,7 +61,16 @@ enum Commands {
     /// Runs a whole command line (without the program name); returns the exit status.
     static func main(_ arguments: [String]) -> ExitCode {
         var out = Output()
-        defer { out.flush() }
+        let status = run(arguments, &out)
+        out.flush()
+        if let code = out.writeError {
+            Output.error("cannot write output: \(String(cString: strerror(code)))")
+            return status == .success ? .rejected : status
+        }
+        return status
+    }
+
+    static func run(_ arguments: [String], _ out: inout Output) -> ExitCode {
         guard let name = arguments.first else {
             Output.error("missing command")
             Output.error("usage: jobledger COMMAND [ARGUMENTS] (see jobledger --help)")

@@ -21,9 +21,9 @@ extension RecordedEvent {
     }
 
     /// Appends events as the lines of one append (docs/log-format.md, "Batches"): every line but
-    /// the last ends with a space before its `\n`, which says "more of this append follows", so
+    /// the last ends with a tab before its `\n`, which says "more of this append follows", so
     /// a crash that cuts a batch anywhere leaves a tail that recovery recognises and drops whole.
-    /// JSON allows the space, so `jq` and older readers read the lines as they are.
+    /// JSON allows the tab, so `jq` and older readers read the lines as they are.
     public static func appendLogLines(_ events: [RecordedEvent], to bytes: inout [UInt8]) {
         for (index, event) in events.enumerated() {
             event.appendLogLine(to: &bytes, continued: index < events.count - 1)
@@ -47,7 +47,7 @@ extension RecordedEvent {
         writer.plainString(event.type.rawValue)
         event.writeFields(to: &writer)
         writer.endObject()
-        if continued { writer.bytes.append(UInt8(ascii: " ")) }
+        if continued { writer.bytes.append(LogFraming.continued) }
         writer.bytes.append(UInt8(ascii: "\n"))
         swap(&writer.bytes, &bytes)
     }
@@ -273,9 +273,9 @@ struct EventLineDecoder {
 
     /// Reads the line's fields; afterwards `seq`, `at`, `job` and `type` are set.
     mutating func decode(_ base: UnsafePointer<UInt8>, count: Int) throws(LineError) {
-        // A line of a batch ends with a space (docs/log-format.md, "Batches"): the fast path
+        // A line of a batch ends with a tab (docs/log-format.md, "Batches"): the fast path
         // reads it without.
-        if readCanonical(base, count > 1 && base[count - 1] == UInt8(ascii: " ") ? count - 1 : count) { return }
+        if readCanonical(base, count > 1 && base[count - 1] == LogFraming.continued ? count - 1 : count) { return }
         do {
             try readFields(base, count: count)
         } catch let error as JSONSyntaxError {

@@ -91,3 +91,11 @@ extension PendingEvent {
         }
     }
 }
+
+/// How the lines of one append are framed in a log (docs/log-format.md, "Batches").
+enum LogFraming {
+    /// The byte before `\n` on every line of an append but its last: "more of this append
+    /// follows". A tab, not a space, so that a hand-edited line with a trailing space is never
+    /// taken for part of an append a crash cut short. JSON allows it as whitespace.
+    static let continued = UInt8(ascii: "\t")
+}

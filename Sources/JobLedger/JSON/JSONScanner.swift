@@ -281,9 +281,29 @@ struct JSONScanner {
         let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
         if integral, let value = Int(text) { return .int(value) }
         guard let value = Double(text), value.isFinite else {
-            throw JSONSyntaxError(offset: start, message: "number \(text) is out of range")
+            throw JSONSyntaxError(offset: start, message: "number \(text) is out of range (too large for a 64-bit float)")
+        }
+        // A number too small for a double reads as zero: refused like one too large, rather than
+        // silently changed. (Zero written as zero, e.g. `0.0e-400`, is fine.)
+        if value == 0, (digitsStart..<digitsEnd).contains(where: { base[$0] != UInt8(ascii: "0") }) || fractionHasNonZero(start, index) {
+            throw JSONSyntaxError(offset: start, message: "number \(text) is out of range (too small for a 64-bit float)")
         }
         return .double(value)
+    }
+
+    /// Whether the mantissa of the number in `start..<end` has a non-zero digit after its point.
+    private func fractionHasNonZero(_ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end, base[i] != UInt8(ascii: ".") {
+            if base[i] == UInt8(ascii: "e") || base[i] == UInt8(ascii: "E") { return false }
+            i += 1
+        }
+        i += 1
+        while i < end, base[i] >= UInt8(ascii: "0"), base[i] <= UInt8(ascii: "9") {
+            if base[i] != UInt8(ascii: "0") { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Reads a JSON integer literal into `Int`, rejecting fractions, exponents and overflow.
@@ -312,6 +332,16 @@ struct JSONScanner {
         if index < count, base[index] == UInt8(ascii: ".") || base[index] == UInt8(ascii: "e")
             || base[index] == UInt8(ascii: "E")
         {
+            // A whole number written with an exponent (`1e+20`) is most likely an integer too large
+            // for 64 bits that a writer turned into a float: say so.
+            var scanner = self
+            scanner.index = start
+            if case .double(let value)? = try? scanner.parseNumber(), value == value.rounded(),
+                abs(value) >= 9.223_372_036_854_775_807e18
+            {
+                index = start
+                throw error("integer out of range (beyond 64 bits)")
+            }
             index = start
             throw error("expected an integer, found a fraction or exponent")
         }

@@ -169,6 +169,17 @@ public final class DirectoryStore: EventStore {
     /// `create` is false. A log unlinked while this waited for the lock (a failed first append
     /// removes the file it made) is opened again.
     private func openLocked(_ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
+        do throws(JobLedgerError) {
+            return try openLockedOnce(file, create: create)
+        } catch {
+            // Name the job (the file is `<job>.jsonl`), as a batch's errors must.
+            var name = Substring(file)
+            if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
+            throw name.hasSuffix(".jsonl") ? error.about(job: String(name.dropLast(6))) : error
+        }
+    }
+
+    private func openLockedOnce(_ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
         while true {
             guard let fd = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else { return nil }
             do throws(JobLedgerError) {
@@ -317,6 +328,14 @@ public final class DirectoryStore: EventStore {
     /// Opens a job's log under a shared lock (after the first, recovering open), folded up to date;
     /// `nil` if the job has no log. The caller closes the descriptor, which drops the lock.
     private func openForReading(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
+        do throws(JobLedgerError) {
+            return try openForReadingOnce(file, &cache)
+        } catch {
+            throw error.about(job: cache.reader.job.rawValue)
+        }
+    }
+
+    private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
             guard let fd = try openLocked(file, create: false) else { return nil }

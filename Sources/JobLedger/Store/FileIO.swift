@@ -251,7 +251,7 @@ enum FileIO {
 
     /// The end of a log's committed lines at or after `lower` (which must be a line start), for a
     /// file of `size` bytes: just after the last line that ends an append. Past it is a torn
-    /// tail — bytes after the last `\n`, and complete lines that end with a space, which say
+    /// tail — bytes after the last `\n`, and complete lines that end with a tab, which say
     /// "more of this append follows" (docs/log-format.md, "Batches") — that a crash cut short.
     static func committedEnd(_ fd: Int32, from lower: Int64, size: Int64, _ path: String) throws(JobLedgerError) -> Int64 {
         var reader = BackwardReader(fd: fd, path: path, lower: lower)
@@ -260,7 +260,7 @@ enum FileIO {
         while position >= lower, try reader.byte(at: position) != newline { position -= 1 }
         while position >= lower {
             // A line ends at `position`: it ends an append unless its last byte is a space.
-            guard position > lower, try reader.byte(at: position - 1) == UInt8(ascii: " ") else { return position + 1 }
+            guard position > lower, try reader.byte(at: position - 1) == LogFraming.continued else { return position + 1 }
             position -= 1
             while position >= lower, try reader.byte(at: position) != newline { position -= 1 }
         }
