@@ -8,7 +8,7 @@ enum ReplayCommand: Command {
         Prints one JSON object per job:
           {"job": ID, "sestek": {…}, "nupic": {…}, "llama-stack": {…}, "novita": {…}, "bluesight": {…}}
         A directory stands for the *.jsonl files below it. A rejected log is named on stderr and
-        the other jobs still print (exit status 1). A torn last line is ignored with a note.
+        the other jobs still print (exit status 1). A torn write (a cut last line or batch) is ignored with a note.
 
         options:
           --vocabulary V   print only V (sestek, nupic, llama-stack, novita, bluesight); repeatable
@@ -54,7 +54,7 @@ enum VerifyCommand: Command {
     static let details = """
         Lists every problem on stderr as `jobledger: FILE:LINE: message` (the first problem of each
         job; a damaged log rejects its job only) and prints a summary line. Exit status 1 if any
-        log is rejected. A torn last line is not a problem: it was never acknowledged.
+        log is rejected. A torn write is not a problem: it was never acknowledged.
 
         """
     static let options: Set<String> = []

@@ -11,11 +11,15 @@ import Synchronization
 ///   threads and processes never write the same `seq`; a rejected event writes nothing.
 /// - With ``Durability/fsync`` every append is on disk (`fsync`) before it returns; a batch
 ///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one `fsync`.
-/// - Opening a job's log for writing moves a torn last line (bytes after the last `\n`, a write a
-///   crash cut short, never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
+/// - Opening a job's log for writing moves a torn write (a last line without `\n`, or the lines of
+///   a cut batch: never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
 ///   does not parse, a gap or repeat in `seq`, another job's line or an illegal transition is
 ///   corruption: an error with file and line, and nothing is changed.
-/// - A ``Mode/readOnly`` store never writes: it ignores a torn last line and reports it.
+/// - A ``Mode/readOnly`` store never writes: it ignores a torn write and reports it.
+/// - Logs and their `.torn` are opened without following symbolic links and must be regular files
+///   (`io_error` otherwise); new files are `0600`, new directories `0700`, less the umask.
+/// - The lines of one append are framed (docs/log-format.md, "Batches"), so an append cut by a crash
+///   is dropped whole: all or nothing.
 ///
 /// Each job's folded state is cached with the file offset it covers; before every operation the
 /// store folds whatever other processes appended since, so the cache is never stale.
@@ -59,7 +63,7 @@ public final class DirectoryStore: EventStore {
     /// Opens a store in `directory`.
     /// - Parameters:
     ///   - createDirectory: create `directory` if it is missing (read-write stores only).
-    ///   - onTornWrite: called for each torn last line found.
+    ///   - onTornWrite: called for each torn write found.
     public init(
         directory: String, durability: Durability = .fsync, mode: Mode = .readWrite, createDirectory: Bool = true,
         onTornWrite: (@Sendable (TornWrite) -> Void)? = nil

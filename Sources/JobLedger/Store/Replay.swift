@@ -16,7 +16,9 @@ import Darwin
 /// - A job with events in two files is a `duplicate_job`: the later file's copy is rejected.
 /// - A damaged log rejects its job only: a bad line is charged to the job it names; a line too
 ///   damaged to name a job is reported on its own. Other jobs still replay.
-/// - Replay never changes a file: a torn last line is reported and ignored.
+/// - Replay never changes a file: a torn write (a cut last line or batch) is reported and ignored.
+/// - Inside a directory no symbolic link is followed and only regular files are read; each file is
+///   read under a shared lock, so an append in progress is waited for.
 public struct Replay: Sendable {
     /// Replay each job up to this `seq` (time travel); later lines are still checked.
     public var asOf: Int?
