@@ -257,6 +257,9 @@ struct EventLineDecoder {
     var seq = 0
     var at = Timestamp(uncheckedSeconds: 0, nanoseconds: 0)
     var job = Span()
+    /// Whether the last decoded line's job is exactly the `knownJob` given to ``decode(_:count:knownJob:)``
+    /// (found by one comparison instead of a scan): a result of that line alone.
+    var jobIsKnown = false
     var type = EventType.created
     var strings = [Span](repeating: Span(), count: LineField.allCases.count)
     var percent = 0
@@ -272,10 +275,14 @@ struct EventLineDecoder {
     @inline(__always) func has(_ field: LineField) -> Bool { present & field.bit != 0 }
 
     /// Reads the line's fields; afterwards `seq`, `at`, `job` and `type` are set.
-    mutating func decode(_ base: UnsafePointer<UInt8>, count: Int) throws(LineError) {
+    /// - Parameter knownJob: the bytes of a job id the caller already checked (the previous
+    ///   line's): a canonical line naming exactly it is recognised with one comparison, and
+    ///   ``jobIsKnown`` says so. Nothing of it is kept.
+    mutating func decode(_ base: UnsafePointer<UInt8>, count: Int, knownJob: UnsafeBufferPointer<UInt8>? = nil) throws(LineError) {
+        jobIsKnown = false
         // A line of a batch ends with a tab (docs/log-format.md, "Batches"): the fast path
         // reads it without.
-        if readCanonical(base, count > 1 && base[count - 1] == LogFraming.continued ? count - 1 : count) { return }
+        if readCanonical(base, count > 1 && base[count - 1] == LogFraming.continued ? count - 1 : count, knownJob) { return }
         do {
             try readFields(base, count: count)
         } catch let error as JSONSyntaxError {
@@ -306,7 +313,7 @@ struct EventLineDecoder {
     /// general reader then reads the line from the start and words any error. Lines it accepts
     /// decode to what the general reader would make of them.
     @inline(__always)
-    private mutating func readCanonical(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    private mutating func readCanonical(_ p: UnsafePointer<UInt8>, _ n: Int, _ knownJob: UnsafeBufferPointer<UInt8>?) -> Bool {
         // Each literal is compared as one or two little-endian words (the constants spell it);
         // a line too short to load them goes the general way.
         let raw = UnsafeRawPointer(p)
@@ -335,10 +342,18 @@ struct EventLineDecoder {
         i += stampLength
         guard literal(i, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return false }  // ","job":"
         i += 9
-        // The job: a run of plain job id characters.
+        // The job: the known job's bytes, or a run of plain job id characters.
         let jobStart = i
-        while i < n, JobID.isAllowed(p[i]) { i += 1 }
-        guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+        var jobKnown = false
+        if let knownJob, let bytes = knownJob.baseAddress, n - i > knownJob.count, p[i + knownJob.count] == UInt8(ascii: "\""),
+            memcmp(bytes, p + i, knownJob.count) == 0
+        {
+            i += knownJob.count
+            jobKnown = true
+        } else {
+            while i < n, JobID.isAllowed(p[i]) { i += 1 }
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+        }
         let jobEnd = i
         guard literal(i, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return false }  // ","type":"
         i += 10
@@ -396,6 +411,7 @@ struct EventLineDecoder {
         seq = value
         at = stamp
         job = Span(start: jobStart, end: jobEnd, escaped: false)
+        jobIsKnown = jobKnown
         type = known
         present = LineField.envelope | fields
         return true

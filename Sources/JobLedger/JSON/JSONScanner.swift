@@ -278,6 +278,7 @@ struct JSONScanner {
             for i in digitsStart..<digitsEnd { value = value &* 10 &+ Int(base[i] &- UInt8(ascii: "0")) }
             return .int(negative ? -value : value)
         }
+        if !integral, let value = fastDouble(start, index) { return .double(value) }
         let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
         if integral, let value = Int(text) { return .int(value) }
         guard let value = Double(text), value.isFinite else {
@@ -290,6 +291,73 @@ struct JSONScanner {
         }
         return .double(value)
     }
+
+    /// The double of a number in `start..<end` (already checked by the grammar) when it can be
+    /// computed exactly: at most 15 significant digits and a power of ten of at most 22, where one
+    /// multiplication or division of exact doubles is correctly rounded (Clinger's fast path).
+    /// `nil` sends it to the standard library's conversion.
+    @inline(__always)
+    private func fastDouble(_ start: Int, _ end: Int) -> Double? {
+        var i = start
+        let negative = base[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var seenPoint = false
+        while i < end {
+            let b = base[i]
+            if b == UInt8(ascii: ".") {
+                seenPoint = true
+            } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+                break
+            } else {
+                if mantissa == 0 && b == UInt8(ascii: "0") {
+                    if seenPoint { scale -= 1 }
+                } else {
+                    digits += 1
+                    guard digits <= 15 else { return nil }
+                    mantissa = mantissa * 10 + UInt64(b &- UInt8(ascii: "0"))
+                    if seenPoint { scale -= 1 }
+                }
+            }
+            i += 1
+        }
+        if i < end {
+            // An exponent: sign and up to three digits.
+            i += 1
+            var exponentNegative = false
+            if base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-") {
+                exponentNegative = base[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard end - i <= 3 else { return nil }
+            var exponent = 0
+            while i < end {
+                exponent = exponent * 10 + Int(base[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        let powers = Self.exactPowersOfTen
+        var value = Double(mantissa)
+        if mantissa == 0 {
+            value = 0
+        } else if scale < 0 {
+            guard scale >= -22 else { return nil }
+            value /= powers[-scale]
+        } else if scale > 0 {
+            guard scale <= 22 else { return nil }
+            value *= powers[scale]
+        }
+        return negative ? -value : value
+    }
+
+    /// 10⁰ … 10²², each exact in a double.
+    static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+        1e21, 1e22,
+    ]
 
     /// Whether the mantissa of the number in `start..<end` has a non-zero digit after its point.
     private func fractionHasNonZero(_ start: Int, _ end: Int) -> Bool {

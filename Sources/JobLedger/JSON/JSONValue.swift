@@ -91,9 +91,24 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     /// Lays `other`'s keys over this object in place, as ``merging(_:)`` does: linear in
-    /// `other`'s size.
+    /// `other`'s size (one hash of each key once the object is indexed).
     public mutating func merge(_ other: JSONObject) {
-        for entry in other.entries { self[entry.key] = entry.value }
+        for entry in other.entries {
+            guard positions != nil else {
+                self[entry.key] = entry.value
+                continue
+            }
+            let next = entries.count
+            let index = Self.insertIfAbsent(&positions![entry.key, default: -1], next)
+            if index == next { entries.append(entry) } else { entries[index].value = entry.value }
+        }
+    }
+
+    /// `slot`, set to `new` if it was absent (`-1`): one dictionary access finds or inserts.
+    @inline(__always)
+    private static func insertIfAbsent(_ slot: inout Int, _ new: Int) -> Int {
+        if slot < 0 { slot = new }
+        return slot
     }
 
     /// Whether `key` is present.

@@ -206,7 +206,13 @@ struct FileReplay {
             return
         }
         do throws(LineError) {
-            try decoder.decode(base, count: count)
+            if lastSlot >= 0 {
+                try lastJob.withUnsafeBufferPointer { known throws(LineError) in
+                    try decoder.decode(base, count: count, knownJob: known)
+                }
+            } else {
+                try decoder.decode(base, count: count)
+            }
         } catch {
             lastSlot = -1
             // Charge the line to the job it names, if it names one.
@@ -221,7 +227,9 @@ struct FileReplay {
         }
         // The line's job: the last line's slot when the bytes are the same, else looked up.
         let slot: Int
-        if !decoder.job.escaped {
+        if decoder.jobIsKnown {
+            slot = lastSlot
+        } else if !decoder.job.escaped {
             let bytes = UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start)
             if lastSlot >= 0, bytes.count == lastJob.count,
                 lastJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })

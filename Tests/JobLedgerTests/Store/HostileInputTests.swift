@@ -425,3 +425,28 @@ import Glibc
         #expect(try Executables.jobledger("list", "Fixtures/logs/novita-example", "--limit", "5").status == 0)
     }
 }
+
+/// The number reader's exact fast path agrees with the standard library on every decimal.
+@Suite struct NumberReadingTests {
+    @Test func decimalsReadAsTheStandardLibraryReadsThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0.1", "-0.0", "0.0", "1.5e-3", "29092.4", "1e22", "1e23", "123456789012345.6", "9007199254740993.0",
+                     "0.000123", "1.05", "-7.25E+2", "5e-324", "1.7976931348623157e308", "4.9e-324", "0.30000000000000004"]
+        for _ in 0..<20_000 {
+            let digits = String(UInt64.random(in: 0...999_999_999_999_999_999, using: &generator))
+            let point = Int.random(in: 0...digits.count, using: &generator)
+            var text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+            if text.hasPrefix(".") { text = "0" + text }
+            if text.hasSuffix(".") { text += "0" }
+            if Bool.random(using: &generator) { text += "e" + String(Int.random(in: -30...30, using: &generator)) }
+            texts.append(Bool.random(using: &generator) ? "-" + text : text)
+        }
+        for text in texts {
+            guard case .double(let value) = try JSONValue(parsing: text) else {
+                Issue.record("\(text) is not a double")
+                continue
+            }
+            #expect(value.bitPattern == Double(text)!.bitPattern, "\(text)")
+        }
+    }
+}
