@@ -8,7 +8,9 @@ import JobLedger
 /// - one line whose `hyperparameters` object has 80,000 keys (869 KB), verified;
 /// - one job of 20,000 `configured` events, each adding a key, replayed.
 ///
-/// Each beside a baseline from the same run: the WORKLOAD replay rate of the same process.
+/// Each is the best of seven runs: they take milliseconds, so on a shared machine the best run
+/// is the one another process did not interrupt. The main benchmark prints the configured-event
+/// rate as a ratio to its WORKLOAD replay of the same process.
 enum HostileBenchmark {
     static func main(_ arguments: [String]) -> Int32 {
         let root = "/tmp/jobledger-bench-hostile-\(getpid())"
@@ -25,7 +27,7 @@ enum HostileBenchmark {
         var line = #"{"seq":1,"at":"2026-01-01T00:00:00Z","job":"wide","type":"created","origin":"api","hyperparameters":{"#
         line += (0..<80_000).map { "\"key-\($0)\":\($0)" }.joined(separator: ",") + "}}\n"
         write(line, to: wide)
-        report.add("verify one line of 80,000 keys", events: 1, seconds: Benchmark.median(3) { replayCleanly(wide) })
+        report.add("verify one line of 80,000 keys", events: 1, seconds: best(of: 7) { replayCleanly(wide) })
 
         let configured = root + "/configured.jsonl"
         var log = #"{"seq":1,"at":"2026-01-01T00:00:00Z","job":"conf","type":"created","origin":"api"}"# + "\n"
@@ -33,7 +35,11 @@ enum HostileBenchmark {
             log += #"{"seq":\#(index + 2),"at":"2026-01-01T00:00:01Z","job":"conf","type":"configured","config":{"k\#(index)":\#(index),"lr":0.1}}"# + "\n"
         }
         write(log, to: configured)
-        report.add("replay 20,000 configured events", events: 20_001, seconds: Benchmark.median(3) { replayCleanly(configured) })
+        report.add("replay 20,000 configured events", events: 20_001, seconds: best(of: 7) { replayCleanly(configured) })
+    }
+
+    static func best(of runs: Int, _ body: () -> Double) -> Double {
+        (0..<runs).map { _ in body() }.min()!
     }
 
     static func replayCleanly(_ file: String) -> Double {

@@ -87,14 +87,17 @@ struct JSONScanner {
         try expect(UInt8(ascii: "{"), "{")
         var object = JSONObject()
         if consume(UInt8(ascii: "}")) { return object }
+        object.reserveCapacity(4)
         repeat {
             skipWhitespace()
             let keyOffset = index
             guard index < count, base[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
-            if object.contains(key) { throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
             try expect(UInt8(ascii: ":"), "':' after key")
-            object.appendNew(key: key, value: try parseValue(depth: depth + 1))
+            let value = try parseValue(depth: depth + 1)
+            guard object.appendIfNew(key: key, value: value) else {
+                throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"")
+            }
         } while consume(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"), "',' or '}' in object")
         return object

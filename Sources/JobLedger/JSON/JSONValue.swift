@@ -32,9 +32,9 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// Key → position in `entries`, kept once the object is large enough that a linear search
     /// would cost more than hashing, so reading a line with many keys and merging many
     /// `configured` objects stay linear in the number of keys.
-    private var positions: [String: Int]?
+    private var index: JSONKeyIndex?
 
-    /// The size from which `positions` is kept.
+    /// The size from which `index` is kept.
     static let indexedFrom = 12
 
     public init() { entries = [] }
@@ -50,7 +50,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     @inline(__always)
     private func position(of key: String) -> Int? {
-        if let positions { return positions[key] }
+        if let index { return index.find(key, in: entries) }
         return entries.firstIndex(where: { $0.key == key })
     }
 
@@ -58,27 +58,40 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public subscript(key: String) -> JSONValue? {
         get { position(of: key).map { entries[$0].value } }
         set {
-            if let index = position(of: key) {
-                if let newValue {
-                    entries[index].value = newValue
-                } else {
-                    entries.remove(at: index)
-                    positions = nil
+            guard let newValue else {
+                if let position = position(of: key) {
+                    entries.remove(at: position)
+                    index = nil
                     reindex()
                 }
-            } else if let newValue {
-                appendNew(key: key, value: newValue)
+                return
             }
+            set(key, newValue)
         }
     }
 
-    /// Builds `positions` when the object has grown past ``indexedFrom``.
+    /// Sets `key` to `value`: in place if present, appended if not; one probe when indexed.
+    @inline(__always)
+    private mutating func set(_ key: String, _ value: JSONValue) {
+        if index != nil {
+            let (position, inserted) = index!.findOrInsert(key, new: entries.count, in: entries)
+            if inserted { entries.append(Entry(key: key, value: value)) } else { entries[position].value = value }
+            return
+        }
+        if let position = entries.firstIndex(where: { $0.key == key }) {
+            entries[position].value = value
+        } else {
+            entries.append(Entry(key: key, value: value))
+            reindex()
+        }
+    }
+
+    /// Builds `index` when the object has grown to ``indexedFrom``.
     private mutating func reindex() {
-        guard positions == nil, entries.count >= Self.indexedFrom else { return }
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(entries.count * 2)
-        for (index, entry) in entries.enumerated() { positions[entry.key] = index }
-        self.positions = positions
+        guard index == nil, entries.count >= Self.indexedFrom else { return }
+        var index = JSONKeyIndex(capacity: entries.count)
+        for (position, entry) in entries.enumerated() { _ = index.findOrInsert(entry.key, new: position, in: entries) }
+        self.index = index
     }
 
     /// This object with `other`'s keys laid over it key by key (SPEC 1, `configured`): a key of
@@ -91,24 +104,9 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     /// Lays `other`'s keys over this object in place, as ``merging(_:)`` does: linear in
-    /// `other`'s size (one hash of each key once the object is indexed).
+    /// `other`'s size (one probe for each key once the object is indexed).
     public mutating func merge(_ other: JSONObject) {
-        for entry in other.entries {
-            guard positions != nil else {
-                self[entry.key] = entry.value
-                continue
-            }
-            let next = entries.count
-            let index = Self.insertIfAbsent(&positions![entry.key, default: -1], next)
-            if index == next { entries.append(entry) } else { entries[index].value = entry.value }
-        }
-    }
-
-    /// `slot`, set to `new` if it was absent (`-1`): one dictionary access finds or inserts.
-    @inline(__always)
-    private static func insertIfAbsent(_ slot: inout Int, _ new: Int) -> Int {
-        if slot < 0 { slot = new }
-        return slot
+        for entry in other.entries { set(entry.key, entry.value) }
     }
 
     /// Whether `key` is present.
@@ -116,10 +114,31 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 
+    /// Appends `key` unless it is already present (a duplicate, which the parser refuses).
+    /// - Returns: whether it was appended.
+    mutating func appendIfNew(key: String, value: JSONValue) -> Bool {
+        if index != nil {
+            guard index!.findOrInsert(key, new: entries.count, in: entries).inserted else { return false }
+            entries.append(Entry(key: key, value: value))
+            return true
+        }
+        guard !entries.contains(where: { $0.key == key }) else { return false }
+        entries.append(Entry(key: key, value: value))
+        reindex()
+        return true
+    }
+
+    mutating func reserveCapacity(_ capacity: Int) { entries.reserveCapacity(capacity) }
+
     /// Appends an entry whose key the caller knows to be new (the parser checks duplicates).
     mutating func appendNew(key: String, value: JSONValue) {
-        entries.append(Entry(key: key, value: value))
-        if positions != nil { positions![key] = entries.count - 1 } else { reindex() }
+        if index != nil {
+            _ = index!.findOrInsert(key, new: entries.count, in: entries)
+            entries.append(Entry(key: key, value: value))
+        } else {
+            entries.append(Entry(key: key, value: value))
+            reindex()
+        }
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
