@@ -450,3 +450,23 @@ import Glibc
         }
     }
 }
+
+extension HostileCLITests {
+    /// A first append whose write fails (here: the file size limit, `EFBIG`) leaves no empty log
+    /// behind; an append to an existing log that fails leaves it byte for byte as it was.
+    @Test func aFailedFirstAppendLeavesNoFile() throws {
+        let directory = Logs.temporaryDirectory()
+        let limited = "trap '' XFSZ; ulimit -f 0; exec \"$0\" \"$@\""
+        let bash = URL(fileURLWithPath: "/bin/bash")
+        let first = try Executables.run(bash, ["-c", limited, Executables.jobledger.path, "append", directory, "j-1", "created", "origin=api"])
+        #expect(first.status == 1)
+        #expect(first.stderr.contains("job j-1"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        let ok = try Executables.jobledger("append", directory, "j-1", "created", "origin=api")
+        #expect(ok.status == 0)
+        let before = FileManager.default.contents(atPath: directory + "/j-1.jsonl")
+        let second = try Executables.run(bash, ["-c", limited, Executables.jobledger.path, "append", directory, "j-1", "queued"])
+        #expect(second.status == 1)
+        #expect(FileManager.default.contents(atPath: directory + "/j-1.jsonl") == before)
+    }
+}
