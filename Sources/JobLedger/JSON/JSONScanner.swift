@@ -242,11 +242,7 @@ struct JSONScanner {
     mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         skipWhitespace()
         let start = index
-        var negative = false
-        if index < count, base[index] == UInt8(ascii: "-") {
-            negative = true
-            index += 1
-        }
+        if index < count, base[index] == UInt8(ascii: "-") { index += 1 }
         let digitsStart = index
         guard index < count, base[index] >= UInt8(ascii: "0"), base[index] <= UInt8(ascii: "9") else {
             throw error("expected a digit")
@@ -276,14 +272,9 @@ struct JSONScanner {
             while index < count, base[index] >= UInt8(ascii: "0"), base[index] <= UInt8(ascii: "9") { index += 1 }
             guard index > exponentStart else { throw error("expected a digit in exponent") }
         }
-        if integral, digitsEnd - digitsStart <= 18 {
-            var value = 0
-            for i in digitsStart..<digitsEnd { value = value &* 10 &+ Int(base[i] &- UInt8(ascii: "0")) }
-            return .int(negative ? -value : value)
-        }
+        if integral, case (.integer(let value), _) = JSONInteger.scan(base, from: start, count) { return .int(value) }
         if !integral, let value = fastDouble(start, index) { return .double(value) }
         let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
-        if integral, let value = Int(text) { return .int(value) }
         guard let value = Double(text), value.isFinite else {
             throw JSONSyntaxError(offset: start, message: "number \(text) is out of range (too large for a 64-bit float)")
         }
@@ -377,60 +368,36 @@ struct JSONScanner {
         return false
     }
 
-    /// Reads a JSON integer literal into `Int`, rejecting fractions, exponents and overflow.
-    @inline(__always)
+    /// Reads a JSON integer literal into `Int` (``JSONInteger``), rejecting fractions,
+    /// exponents and overflow.
     mutating func parseInteger() throws(JSONSyntaxError) -> Int {
         skipWhitespace()
-        let start = index
-        var negative = false
-        if index < count, base[index] == UInt8(ascii: "-") {
-            negative = true
-            index += 1
+        let (scan, end) = JSONInteger.scan(base, from: index, count)
+        if case .integer(let value) = scan {
+            index = end
+            return value
         }
-        let digitsStart = index
-        var value = 0
-        while index < count {
-            let d = base[index] &- UInt8(ascii: "0")
-            if d > 9 { break }
-            value = value &* 10 &+ Int(d)
-            index += 1
-        }
-        let digits = index - digitsStart
-        guard digits > 0 else {
-            index = start
-            throw error("expected an integer")
-        }
-        if index < count, base[index] == UInt8(ascii: ".") || base[index] == UInt8(ascii: "e")
-            || base[index] == UInt8(ascii: "E")
-        {
-            // A whole number written with an exponent (`1e+20`) is most likely an integer too large
-            // for 64 bits that a writer turned into a float: say so.
+        throw integerProblem(scan)
+    }
+
+    /// Why the integer at `index` was refused, in words.
+    func integerProblem(_ scan: JSONInteger.Scan) -> JSONSyntaxError {
+        switch scan {
+        case .integer: return error("not an error")
+        case .noDigits: return error("expected an integer")
+        case .leadingZero: return error("leading zero in number")
+        case .outOfRange: return error("integer out of range")
+        case .notInteger:
+            // A whole number written with an exponent (`1e+20`) is most likely an integer too
+            // large for 64 bits that a writer turned into a float: say so.
             var scanner = self
-            scanner.index = start
             if case .double(let value)? = try? scanner.parseNumber(), value == value.rounded(),
                 abs(value) >= 9.223_372_036_854_775_807e18
             {
-                index = start
-                throw error("integer out of range (beyond 64 bits)")
+                return error("integer out of range (beyond 64 bits)")
             }
-            index = start
-            throw error("expected an integer, found a fraction or exponent")
+            return error("expected an integer, found a fraction or exponent")
         }
-        guard digits == 1 || base[digitsStart] != UInt8(ascii: "0") else {
-            index = start
-            throw error("leading zero in number")
-        }
-        guard digits <= 18 else {
-            // Longer than the fast loop can hold without overflow: let the standard library
-            // check it against the whole 64-bit range (Int.min included).
-            let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
-            guard let exact = Int(text) else {
-                index = start
-                throw error("integer out of range")
-            }
-            return exact
-        }
-        return negative ? -value : value
     }
 
     // MARK: Helpers
