@@ -1,34 +1,43 @@
-/// Folding decoded log lines into a job's state: shared by the stores and replay.
-extension EventLineDecoder {
-    /// Folds the line just decoded into `state` (which belongs to the line's job), checking `seq`
-    /// continuity first. Errors carry no place; callers add file and line.
+/// The one step every reader of a log takes for each line — the directory store's
+/// ``JobLogReader``, offline ``FileReplay``, and any store built on the same codec: fold the line
+/// just decoded into its job's state. Each reader keeps only its own policy around it (which job
+/// a line must be, where errors are reported, what a bad line rejects).
+extension JobState {
+    /// Folds the line `decoder` just read into `state`, the state of the line's job (`nil`
+    /// before its first line). Errors carry no place; callers add file and line.
     /// - Throws: `corrupt_log` for a gap or repeat in `seq` or an unreadable field; the fold's own
-    ///   errors (`invalid_event`, `illegal_transition`) as they are.
+    ///   errors (`invalid_event`, `illegal_transition`) as they are. `state` is unchanged then.
     @inline(__always)
-    mutating func fold(_ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID) throws(JobLedgerError) {
-        if state != nil {
-            try state!.apply(line: &self, base)
-        } else {
-            guard seq == 1 else { throw seqError(expected: 1, job: job) }
-            let event: Event
-            do { event = try self.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
-            state = try JobState(RecordedEvent(seq: seq, at: at, job: job, event: event))
+    static func fold(line decoder: inout EventLineDecoder, _ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID)
+        throws(JobLedgerError)
+    {
+        let event: Event
+        do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
+        // A pattern that binds nothing: `state == nil` would copy the state (and so copy its
+        // copy-on-write part on the next change) on every line.
+        switch state {
+        case .none: state = try JobState(RecordedEvent(seq: decoder.seq, at: decoder.at, job: job, event: event))
+        case .some: try state!.apply(seq: decoder.seq, at: decoder.at, event: event)
         }
     }
 
+    /// The `seq` rule's error, in one wording for every reader and the API: a log whose `seq`
+    /// repeats or skips is corrupt.
+    static func seqError(found: Int, expected: Int, job: JobID) -> JobLedgerError {
+        let message =
+            found < expected
+            ? "seq \(found) repeats or goes back (expected \(expected))"
+            : "seq \(found) leaves a gap (expected \(expected))"
+        return JobLedgerError(.corruptLog, message, job: job.rawValue)
+    }
+}
+
+extension EventLineDecoder {
     /// The recorded event of the line just decoded.
     mutating func recorded(_ base: UnsafePointer<UInt8>, job: JobID) throws(JobLedgerError) -> RecordedEvent {
         do { return RecordedEvent(seq: seq, at: at, job: job, event: try event(base)) } catch {
             throw JobLedgerError(.corruptLog, error.message, job: job.rawValue)
         }
-    }
-
-    func seqError(expected: Int, job: JobID) -> JobLedgerError {
-        let message =
-            seq < expected
-            ? "seq \(seq) repeats or goes back (expected \(expected))"
-            : "seq \(seq) leaves a gap (expected \(expected))"
-        return JobLedgerError(.corruptLog, message, job: job.rawValue)
     }
 
     /// Whether the line's job is `job`: a byte comparison, unless the line escapes characters
@@ -102,11 +111,11 @@ struct JobLogReader {
                 if collect {
                     let recorded = try decoder.recorded(base, job: job)
                     var next = state
-                    try decoder.fold(base, into: &next, job: job)
+                    try JobState.fold(line: &decoder, base, into: &next, job: job)
                     state = next
                     events.append(recorded)
                 } else {
-                    try decoder.fold(base, into: &state, job: job)
+                    try JobState.fold(line: &decoder, base, into: &state, job: job)
                 }
             } catch {
                 throw error.at(file: path, line: line)

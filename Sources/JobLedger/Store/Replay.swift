@@ -154,7 +154,7 @@ struct FileReplay {
     let stem: JobID?
     var slots: [Slot] = []
     /// The jobs' states, apart from the slots so folding mutates them in place.
-    var states: [JobState] = []
+    var states: [JobState?] = []
     /// The first error of each rejected slot, and the `--at` snapshots: rare, so kept aside.
     var errors: [Int: JobLedgerError] = [:]
     var snapshots: [Int: JobState] = [:]
@@ -262,21 +262,18 @@ struct FileReplay {
             lastJob = Array(job.rawValue.utf8)
         }
         if slots[slot].rejected { return }
+        if slots[slot].state < 0 {
+            states.append(nil)
+            slots[slot].state = states.count - 1
+        }
         let stateIndex = slots[slot].state
         do throws(JobLedgerError) {
-            if stateIndex >= 0 {
-                try states[stateIndex].apply(line: &decoder, base)
-            } else {
-                var state: JobState?
-                try decoder.fold(base, into: &state, job: slots[slot].job)
-                states.append(state.take()!)
-                slots[slot].state = states.count - 1
-            }
+            try JobState.fold(line: &decoder, base, into: &states[stateIndex], job: slots[slot].job)
         } catch {
             reject(slot, error.at(file: file, line: lines))
             return
         }
-        if let asOf, decoder.seq == asOf { snapshots[slot] = states[slots[slot].state] }
+        if let asOf, decoder.seq == asOf { snapshots[slot] = states[stateIndex] }
     }
 
     /// The slot of the job with id bytes `key`, made on its first line in this file. A job last
@@ -327,7 +324,11 @@ struct FileReplay {
         guard let stem, let own = slots.firstIndex(where: { $0.job == stem }) else {
             for problem in fileProblems { reject(problem) }
             for (index, slot) in slots.enumerated() {
-                if let error = errors[index] { reject(error) } else if slot.state >= 0 { emit(snapshots[index] ?? states[slot.state]) }
+                if let error = errors[index] {
+                    reject(error)
+                } else if slot.state >= 0, let state = snapshots[index] ?? states[slot.state] {
+                    emit(state)
+                }
             }
             return
         }
@@ -341,8 +342,8 @@ struct FileReplay {
         }
         if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
             reject(first)
-        } else if slots[own].state >= 0 {
-            emit(snapshots[own] ?? states[slots[own].state])
+        } else if slots[own].state >= 0, let state = snapshots[own] ?? states[slots[own].state] {
+            emit(state)
         }
     }
 }
