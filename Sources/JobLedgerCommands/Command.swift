@@ -14,7 +14,7 @@ protocol Command: Sendable {
 }
 
 /// A command as a value, so the list of commands needs no existential metatypes.
-struct CommandSpec: Sendable {
+public struct CommandSpec: Sendable {
     let name: String
     let usage: String
     let summary: String
@@ -29,13 +29,13 @@ extension Command {
     }
 }
 
-enum Commands {
+public enum Commands {
     static let all: [CommandSpec] = [
         ReplayCommand.spec, StatusCommand.spec, ListCommand.spec, HistoryCommand.spec, AppendCommand.spec,
         CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec,
     ]
 
-    static var overview: String {
+    static func overview(_ all: [CommandSpec]) -> String {
         var text = """
             usage: jobledger COMMAND [ARGUMENTS] [--help]
 
@@ -53,8 +53,13 @@ enum Commands {
         return text
     }
 
-    /// Runs a whole command line (without the program name); returns the exit status.
-    static func main(_ arguments: [String]) -> ExitCode {
+    /// Runs a whole command line (without the program name) with the stores `opener` knows and,
+    /// besides the commands of `jobledger`, `extraCommands`; returns the exit status.
+    public static func main(
+        _ arguments: [String], opener: StoreOpener = .directories, extraCommands: [CommandSpec] = []
+    ) -> ExitCode {
+        StoreOpener.installed.withLock { $0 = opener }
+        let all = all + extraCommands
         var out = Output()
         defer { out.flush() }
         guard let name = arguments.first else {
@@ -63,7 +68,7 @@ enum Commands {
             return .usage
         }
         if name == "--help" || name == "-h" || name == "help" {
-            out.write(Array(overview.utf8))
+            out.write(Array(overview(all).utf8))
             return .success
         }
         guard let command = all.first(where: { $0.name == name }) else {
