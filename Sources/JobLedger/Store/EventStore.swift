@@ -96,6 +96,13 @@ public struct Update<Result: Sendable>: Sendable {
     /// The job's state after them (`nil` if the job still has no events).
     public var state: JobState?
     public var result: Result
+
+    /// For stores outside this module (the PostgreSQL package's).
+    public init(appended: [RecordedEvent], state: JobState?, result: Result) {
+        self.appended = appended
+        self.state = state
+        self.result = result
+    }
 }
 
 extension JobState {
