@@ -1,1 +1,12 @@
-print("bench")
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "append-worker":
+    exit(AppendWorker.run(Array(arguments.dropFirst())))
+default:
+    print("usage: jobledger-pg-bench --postgres URL | append-worker URL JOB COUNT WORKER")
+    exit(2)
+}

@@ -52,6 +52,16 @@ final class Connection: @unchecked Sendable {
 
     var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
+    /// Connects again with the same parameters (after the server closed the connection, e.g. it
+    /// restarted); the new session has no prepared statements and the cache is dropped.
+    /// - Returns: whether the connection is usable again.
+    func reconnect() -> Bool {
+        PQreset(handle)
+        prepared.removeAll()
+        cache.removeAll()
+        return !isBroken
+    }
+
     /// The server process serving this connection (for `pg_terminate_backend` in tests).
     var backendPID: Int32 { PQbackendPID(handle) }
 

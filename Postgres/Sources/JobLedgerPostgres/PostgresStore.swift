@@ -89,6 +89,9 @@ public final class PostgresStore: EventStore {
             attempt += 1
             do throws(Failure) {
                 do throws(DatabaseError) { try connection.run("BEGIN ISOLATION LEVEL READ COMMITTED") } catch {
+                    // A pooled connection whose server went away (a restart): nothing was sent
+                    // yet, so connect again and start over, once.
+                    if error.connectionLost && attempt == 1 && connection.reconnect() { continue }
                     throw Failure.database(error)
                 }
                 let result = try body(connection)
@@ -299,61 +302,65 @@ public final class PostgresStore: EventStore {
         }
     }
 
+    /// Runs a read (one statement, so nothing to undo) with a connection; if the connection was
+    /// lost (a pooled connection whose server restarted), connects again and reads again, once.
+    func reading<R>(job: JobID?, _ body: (Connection) throws(Failure) -> R) throws(JobLedgerError) -> R {
+        try withConnection { connection throws(JobLedgerError) -> R in
+            var attempt = 0
+            while true {
+                attempt += 1
+                do throws(Failure) { return try body(connection) } catch {
+                    switch error {
+                    case .ledger(let error): throw error
+                    case .database(let error):
+                        if error.connectionLost && attempt == 1 && connection.reconnect() { continue }
+                        throw error.ledgerError(name, job: job)
+                    }
+                }
+            }
+        }
+    }
+
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {
-        try withConnection { connection throws(JobLedgerError) -> [RecordedEvent] in
+        try reading(job: job) { connection throws(Failure) -> [RecordedEvent] in
+            let rows = try read(connection, job, from: 1)
             var events: [RecordedEvent] = []
-            _ = try readWhole(connection, job, collect: &events)
+            events.reserveCapacity(rows.count)
+            var state: JobState?
+            var last = ""
+            try withUnsafeMutablePointer(to: &events) { pointer throws(Failure) in
+                try fold(rows, from: 0, into: &state, lastLine: &last, job: job, collect: pointer)
+            }
             return events
         }
     }
 
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {
-        try withConnection { connection throws(JobLedgerError) -> JobState? in
-            var events: [RecordedEvent] = []
-            return try readWhole(connection, job, collect: &events, keep: false)
+        try reading(job: job) { connection throws(Failure) -> JobState? in
+            let rows = try read(connection, job, from: 1)
+            var state: JobState?
+            var last = ""
+            try fold(rows, from: 0, into: &state, lastLine: &last, job: job, collect: nil)
+            return state
         }
     }
 
     public func jobIDs() throws(JobLedgerError) -> [JobID] {
-        try withConnection { connection throws(JobLedgerError) -> [JobID] in
+        try reading(job: nil) { connection throws(Failure) -> [JobID] in
             let rows: Rows
             do throws(DatabaseError) { rows = try connection.query("jobs", "SELECT DISTINCT job FROM jobledger_events", []) } catch {
-                throw error.ledgerError(name)
+                throw .database(error)
             }
             var jobs: [JobID] = []
             jobs.reserveCapacity(rows.count)
             for row in 0..<rows.count {
                 let text = rows.string(row, 0)
                 guard let job = JobID(validating: text) else {
-                    throw JobLedgerError(.corruptLog, "a stored job id is not valid: \(text.debugDescription)", file: name)
+                    throw .ledger(JobLedgerError(.corruptLog, "a stored job id is not valid: \(text.debugDescription)", file: name))
                 }
                 jobs.append(job)
             }
             return jobs.sorted()
-        }
-    }
-
-    /// One job's whole log, read in one statement (one snapshot), folded.
-    private func readWhole(_ connection: Connection, _ job: JobID, collect: inout [RecordedEvent], keep: Bool = true)
-        throws(JobLedgerError) -> JobState?
-    {
-        do throws(Failure) {
-            let rows = try read(connection, job, from: 1)
-            var state: JobState?
-            var last = ""
-            if keep {
-                try withUnsafeMutablePointer(to: &collect) { pointer throws(Failure) in
-                    try fold(rows, from: 0, into: &state, lastLine: &last, job: job, collect: pointer)
-                }
-            } else {
-                try fold(rows, from: 0, into: &state, lastLine: &last, job: job, collect: nil)
-            }
-            return state
-        } catch {
-            switch error {
-            case .ledger(let error): throw error
-            case .database(let error): throw error.ledgerError(name, job: job)
-            }
         }
     }
 
