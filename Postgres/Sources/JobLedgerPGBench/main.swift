@@ -7,6 +7,5 @@ switch arguments.first {
 case "append-worker":
     exit(AppendWorker.run(Array(arguments.dropFirst())))
 default:
-    print("usage: jobledger-pg-bench --postgres URL | append-worker URL JOB COUNT WORKER")
-    exit(2)
+    exit(Benchmark.main(arguments))
 }
