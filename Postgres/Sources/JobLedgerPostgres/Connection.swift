@@ -104,22 +104,29 @@ final class Connection: @unchecked Sendable {
         return Rows(result!)
     }
 
-    /// Streams the rows of `sql` one at a time (libpq's single-row mode): memory stays flat in
-    /// the number of rows. `row` gets each row's result, valid only during the call.
-    func stream(_ sql: String, _ parameters: [String], row: (OpaquePointer) -> Void) throws(DatabaseError) {
-        let sent = Connection.withCStrings(parameters) { values in
-            PQsendQueryParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+    /// Runs `COPY … TO STDOUT` and passes each row (its bytes, newline included) to `row`, valid
+    /// only during the call; the server streams while `row` works.
+    func copyOut(_ sql: String, row: (UnsafePointer<UInt8>, Int) -> Void) throws(DatabaseError) {
+        let started = PQexec(handle, sql)
+        let status = started.map(PQresultStatus)
+        if status != PGRES_COPY_OUT {
+            defer { PQclear(started) }
+            throw failure(started)
         }
-        guard sent == 1 else { throw failure(nil) }
-        PQsetSingleRowMode(handle)
-        var firstError: DatabaseError?
-        // Drain every result, even after an error, so the connection is ready for the next call.
-        while let result = PQgetResult(handle) {
-            switch PQresultStatus(result) {
-            case PGRES_SINGLE_TUPLE: if firstError == nil { row(result) }
-            case PGRES_TUPLES_OK: break
-            default: if firstError == nil { firstError = failure(result) }
+        PQclear(started)
+        var buffer: UnsafeMutablePointer<CChar>?
+        while true {
+            let count = PQgetCopyData(handle, &buffer, 0)
+            if count > 0, let bytes = buffer {
+                bytes.withMemoryRebound(to: UInt8.self, capacity: Int(count)) { row($0, Int(count)) }
+                PQfreemem(bytes)
+                continue
             }
+            break  // -1: done; -2: failed (the result below says why)
+        }
+        var firstError: DatabaseError?
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK && firstError == nil { firstError = failure(result) }
             PQclear(result)
         }
         if let firstError { throw firstError }

@@ -35,6 +35,13 @@ extension PostgresTests {
         }
         #expect(stored == fileBytes)
 
+        // Replay streams the lines through COPY, whose escapes it undoes: the same projections.
+        let fromDatabase = try Executables.run(Executables.cli, ["replay", url])
+        let fromFiles = try Executables.run(Executables.cli, ["replay", directory])
+        #expect(fromDatabase.status == 0, "\(fromDatabase.stderr)")
+        #expect(fromDatabase.stdout == fromFiles.stdout)
+        #expect(fromDatabase.stdout.contains("DROP TABLE"))
+
         // Job ids are checked before anything is sent.
         for bad in ["x'y", "a\"b", "a\\b", "é", "a b"] {
             let cli = try Executables.run(Executables.cli, ["append", url, bad, "created", "origin=api"])
