@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Replays every job of a PostgreSQL store: `COPY (SELECT job, line … ORDER BY job, seq) TO
-/// STDOUT`, one statement (one consistent snapshot) streamed row by row while the server goes on
+/// STDOUT (FORMAT binary)`, one statement (one consistent snapshot) streamed row by row while the server goes on
 /// producing, each line through the same decoder and fold as a log file (``LineFolder``). Memory
 /// is flat in the number of events: one row and one job's state at a time.
 public struct PostgresReplay: Sendable {
@@ -15,31 +15,15 @@ public struct PostgresReplay: Sendable {
 
     public init(asOf: Int? = nil) { self.asOf = asOf }
 
-    static let sql = "COPY (SELECT job, line FROM jobledger_events ORDER BY job, seq) TO STDOUT"
+    /// Binary COPY: each value arrives as its bytes and length, nothing to escape on either side.
+    static let sql = "COPY (SELECT job, line FROM jobledger_events ORDER BY job, seq) TO STDOUT (FORMAT binary)"
 
-    /// Undoes COPY's text escapes (`\\` `\t` `\n` `\r` and the other C escapes it uses).
-    static func unescape(_ base: UnsafePointer<UInt8>, _ count: Int, into output: inout [UInt8]) {
-        output.removeAll(keepingCapacity: true)
-        var i = 0
-        while i < count {
-            let byte = base[i]
-            i += 1
-            guard byte == UInt8(ascii: "\\"), i < count else {
-                output.append(byte)
-                continue
-            }
-            let next = base[i]
-            i += 1
-            switch next {
-            case UInt8(ascii: "t"): output.append(9)
-            case UInt8(ascii: "n"): output.append(10)
-            case UInt8(ascii: "r"): output.append(13)
-            case UInt8(ascii: "b"): output.append(8)
-            case UInt8(ascii: "f"): output.append(12)
-            case UInt8(ascii: "v"): output.append(11)
-            default: output.append(next)
-            }
-        }
+    /// The binary COPY file header's signature.
+    static let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+
+    /// A big-endian 32-bit integer.
+    static func int32(_ base: UnsafePointer<UInt8>) -> Int32 {
+        Int32(bitPattern: UInt32(base[0]) << 24 | UInt32(base[1]) << 16 | UInt32(base[2]) << 8 | UInt32(base[3]))
     }
 
     /// What a replay saw.
@@ -68,7 +52,7 @@ public struct PostgresReplay: Sendable {
             let store = try PostgresStore(url: url)
             try store.withConnection { connection throws(JobLedgerError) in
                 do throws(DatabaseError) {
-                    try connection.copyOut(PostgresReplay.sql) { row, count in replay.row(row, count) }
+                    try connection.copyOut(PostgresReplay.sql) { bytes, count in replay.message(bytes, count) }
                 } catch {
                     throw error.ledgerError(replay.name)
                 }
@@ -104,26 +88,41 @@ public struct PostgresReplay: Sendable {
             self.reject = reject
         }
 
-        /// Scratch space for a row whose text COPY escaped (a line with a backslash).
-        var unescaped: [UInt8] = []
-
-        /// One COPY row: `job TAB line NEWLINE` in COPY's text format.
-        mutating func row(_ base: UnsafePointer<UInt8>, _ count: Int) {
-            summary.lines += 1
-            var end = count
-            if end > 0 && base[end - 1] == 10 { end -= 1 }
-            guard let tab = UnsafeBufferPointer(start: base, count: end).firstIndex(of: 9) else {
-                finishJob()
-                started = false
-                fail(JobLedgerError(.corruptLog, "a COPY row without a tab", file: name))
-                failed = false
+        /// One binary COPY message: a tuple (int16 field count 2, then int32 length and bytes of
+        /// job and of line), the first one after the file header, or the trailer (int16 -1).
+        mutating func message(_ base: UnsafePointer<UInt8>, _ count: Int) {
+            var offset = 0
+            if count >= 19, memcmp(base, PostgresReplay.signature, 11) == 0 {
+                offset = 19 + Int(PostgresReplay.int32(base + 15))
+            }
+            guard offset + 2 <= count else { return }
+            let fields = Int16(bitPattern: UInt16(base[offset]) << 8 | UInt16(base[offset + 1]))
+            if fields == -1 { return }  // the trailer
+            offset += 2
+            // Two values, each an int32 length (-1 for NULL) and its bytes.
+            func value() -> (UnsafePointer<UInt8>, Int)? {
+                guard offset + 4 <= count else { return nil }
+                let length = Int(PostgresReplay.int32(base + offset))
+                offset += 4
+                guard length >= 0, offset + length <= count else { return nil }
+                defer { offset += length }
+                return (base + offset, length)
+            }
+            guard fields == 2, let job = value(), let line = value() else {
+                summary.lines += 1
+                fail(JobLedgerError(.corruptLog, "a COPY row that is not (job, line)", file: name))
                 return
             }
-            if !started || tab != bytes.count || memcmp(base, bytes, tab) != 0 {
+            row(job: job, line: line)
+        }
+
+        mutating func row(job jobValue: (UnsafePointer<UInt8>, Int), line: (UnsafePointer<UInt8>, Int)) {
+            summary.lines += 1
+            let (jobBase, jobCount) = jobValue
+            if !started || jobCount != bytes.count || memcmp(jobBase, bytes, jobCount) != 0 {
                 finishJob()
                 started = true
-                bytes = Array(UnsafeBufferPointer(start: base, count: tab))
-                // A valid job id has nothing COPY escapes, so an escaped one is invalid anyway.
+                bytes = Array(UnsafeBufferPointer(start: jobBase, count: jobCount))
                 let text = String(decoding: bytes, as: UTF8.self)
                 job = JobID(validating: text)
                 state = nil
@@ -134,18 +133,8 @@ public struct PostgresReplay: Sendable {
                 }
             }
             guard let job, !failed else { return }
-            let line = base + tab + 1
-            let length = end - tab - 1
             do throws(JobLedgerError) {
-                let seq: Int
-                if memchr(line, Int32(UInt8(ascii: "\\")), length) == nil {
-                    seq = try folder.fold(line, count: length, job: job, into: &state)
-                } else {
-                    PostgresReplay.unescape(line, length, into: &unescaped)
-                    seq = try unescaped.withUnsafeBufferPointer { buffer throws(JobLedgerError) in
-                        try folder.fold(buffer.baseAddress!, count: buffer.count, job: job, into: &state)
-                    }
-                }
+                let seq = try folder.fold(line.0, count: line.1, job: job, into: &state)
                 if let asOf, seq == asOf { snapshot = state }
             } catch {
                 fail(error.at(file: name, line: (state?.seq ?? 0) + 1))
