@@ -89,6 +89,14 @@ extension PostgresTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: back + name)) == Data(contentsOf: URL(fileURLWithPath: source + name)))
         }
 
+        // On a terminal (script(1) gives it one), a progress line on stderr, redrawn in place.
+        let third = Logs.temporaryDirectory()
+        let quoted = [Executables.cli.path, "copy", url, third].map { "'" + $0 + "'" }.joined(separator: " ")
+        let onTerminal = try Executables.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", quoted, "/dev/null"])
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("\rcopying: 5/5 jobs, 21 events"))
+        #expect(onTerminal.stdout.contains("copied 5 jobs, 21 events"))
+
         // Never over an existing job: nothing is copied, and the job is named.
         let ledger = Ledger(store: try PostgresStore(url: url))
         try ledger.append(.cancelled(reason: "x"), to: try JobID("job-1"))

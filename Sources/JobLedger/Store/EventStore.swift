@@ -7,7 +7,9 @@
 ///   writes nothing; an event is acknowledged only when `update` returns.
 /// - `seq` is assigned by the store: the next after the job's last, never reused.
 /// - Reads see every acknowledged event.
-/// - Every store passes `StoreContractTests` (Tests/JobLedgerTests/Store).
+/// - Every store passes the store contract (Tests/StoreContract, product `JobLedgerStoreContract`;
+///   run for these stores by Tests/JobLedgerTests/Store/StoreContractTests.swift, for the
+///   PostgreSQL store by Postgres/Tests).
 public protocol EventStore: Sendable {
     /// Runs `decide` on the job's current state (`nil` for a job with no events) under the job's
     /// lock and appends the events it returns, in order, as one write.
