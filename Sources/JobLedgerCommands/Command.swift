@@ -1,4 +1,5 @@
 import JobLedger
+import Synchronization
 
 /// One `jobledger` command: it parses its arguments, calls the library, prints.
 protocol Command: Sendable {
@@ -30,10 +31,14 @@ extension Command {
 }
 
 public enum Commands {
-    static let all: [CommandSpec] = [
+    /// `jobledger`'s commands, then those the running executable adds (``main(_:opener:extraCommands:)``).
+    static var all: [CommandSpec] { builtIn + extra.withLock { $0 } }
+
+    static let builtIn: [CommandSpec] = [
         ReplayCommand.spec, StatusCommand.spec, ListCommand.spec, HistoryCommand.spec, AppendCommand.spec,
         CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec,
     ]
+    static let extra = Mutex<[CommandSpec]>([])
 
     static func overview(_ all: [CommandSpec]) -> String {
         var text = """
@@ -59,7 +64,7 @@ public enum Commands {
         _ arguments: [String], opener: StoreOpener = .directories, extraCommands: [CommandSpec] = []
     ) -> ExitCode {
         StoreOpener.installed.withLock { $0 = opener }
-        let all = all + extraCommands
+        extra.withLock { $0 = extraCommands }
         var out = Output()
         defer { out.flush() }
         guard let name = arguments.first else {

@@ -57,12 +57,8 @@ public final class PostgresStore: EventStore {
 
     private func checkIn(_ connection: Connection) {
         guard !connection.isBroken else { return }
-        let kept = idle.withLock { idle in
-            guard idle.count < maxIdle else { return false }
-            idle.append(connection)
-            return true
-        }
-        _ = kept  // a connection not kept is closed when released
+        // A connection not kept is closed when its last reference goes.
+        idle.withLock { idle in if idle.count < maxIdle { idle.append(connection) } }
     }
 
     /// Runs `body` with a connection of its own; a connection that broke is dropped.
