@@ -1,5 +1,6 @@
 import Foundation
 import JobLedger
+import JobLedgerStoreContract
 import Testing
 
 @testable import JobLedgerPostgres
@@ -63,6 +64,47 @@ extension PostgresTests {
         }
         #expect(failures.all.isEmpty)
         #expect(try first.events(of: job).filter { $0.event.type == .publicationStarted }.count == 1)
+    }
+}
+
+extension PostgresTests {
+    /// Batches over the same two jobs, named in either order, from 8 threads at once: every batch
+    /// commits whole (jobs are locked in id order, so no deadlock), and seq stays gapless.
+    @Test func concurrentBatchesAcrossJobs() throws {
+        let store = try Database.store()
+        let ledger = Ledger(store: store)
+        let (a, b) = (try JobID("batch-a"), try JobID("batch-b"))
+        // One time for all: a batch's times are taken before its locks, and time never goes back.
+        let created = PendingEvent(.created(Creation(origin: .api)), at: Logs.at(0))
+        _ = try ledger.append(batch: [(a, [created]), (b, [created])])
+        let failures = Failures()
+        let group = DispatchGroup()
+        for t in 0..<8 {
+            group.enter()
+            Thread {
+                for i in 0..<10 {
+                    let first = PendingEvent(.configured(config: ["t": .int(t), "i": .int(i)]), at: Logs.at(1))
+                    let second = PendingEvent(.configured(config: ["t": .int(t), "i": .int(i), "second": true]), at: Logs.at(1))
+                    let batch = t % 2 == 0 ? [(a, [first]), (b, [first, second])] : [(b, [first, second]), (a, [first])]
+                    do { _ = try ledger.append(batch: batch) } catch { failures.add(error) }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        #expect(try ledger.events(of: a).map(\.seq) == Array(1...81))
+        #expect(try ledger.events(of: b).map(\.seq) == Array(1...161))
+    }
+
+    /// A database written by another schema version is refused, not misread.
+    @Test func anotherSchemaVersionIsRefused() throws {
+        let url = try Database.freshURL()
+        _ = try PostgresStore(url: url)
+        _ = try Database.admin(url) { admin in try admin.queryOnce("UPDATE jobledger_schema SET version = 2", []) }
+        let error = try #require(throws: JobLedgerError.self) { try PostgresStore(url: url) }
+        #expect(error.code == .io)
+        #expect(error.message.contains("jobledger_schema says version 2; this JobLedger reads version 1"))
     }
 }
 
