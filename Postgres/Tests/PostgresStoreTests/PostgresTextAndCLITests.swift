@@ -69,7 +69,7 @@ extension PostgresTests {
         #expect(toDatabase.stderr == "")  // no progress line: stderr is not a terminal
 
         // Every command reads the database as it reads the directory.
-        for arguments in [["replay", "LOC"], ["verify", "LOC"], ["status", "LOC", "job-2"], ["history", "LOC", "job-1"], ["list", "LOC"]] {
+        for arguments in [["replay", "LOC"], ["replay", "LOC", "--at", "2", "--vocabulary", "nupic"], ["verify", "LOC"], ["status", "LOC", "job-2"], ["history", "LOC", "job-1"], ["list", "LOC"]] {
             let fromFiles = try Executables.run(Executables.cli, arguments.map { $0 == "LOC" ? source : $0 })
             let fromDatabase = try Executables.run(Executables.cli, arguments.map { $0 == "LOC" ? url : $0 })
             #expect(fromDatabase.status == 0, "\(arguments): \(fromDatabase.stderr)")
