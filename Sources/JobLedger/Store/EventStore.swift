@@ -7,7 +7,9 @@
 ///   writes nothing; an event is acknowledged only when `update` returns.
 /// - `seq` is assigned by the store: the next after the job's last, never reused.
 /// - Reads see every acknowledged event.
-/// - Every store passes `StoreContractTests` (Tests/JobLedgerTests/Store).
+/// - Every store passes the store contract (Tests/StoreContract, product `JobLedgerStoreContract`;
+///   run for these stores by Tests/JobLedgerTests/Store/StoreContractTests.swift, for the
+///   PostgreSQL store by Postgres/Tests).
 public protocol EventStore: Sendable {
     /// Runs `decide` on the job's current state (`nil` for a job with no events) under the job's
     /// lock and appends the events it returns, in order, as one write.
@@ -96,6 +98,13 @@ public struct Update<Result: Sendable>: Sendable {
     /// The job's state after them (`nil` if the job still has no events).
     public var state: JobState?
     public var result: Result
+
+    /// For stores outside this module (the PostgreSQL package's).
+    public init(appended: [RecordedEvent], state: JobState?, result: Result) {
+        self.appended = appended
+        self.state = state
+        self.result = result
+    }
 }
 
 extension JobState {

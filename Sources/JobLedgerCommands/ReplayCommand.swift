@@ -24,8 +24,8 @@ enum ReplayCommand: Command {
         if let asOf, asOf < 1 { throw UsageError(message: "--at must be 1 or more (a job's first event is seq 1)") }
         var writer = JSONWriter(capacity: 1 << 20)
         var output = out
-        let summary = Replay(asOf: asOf).run(
-            arguments.positionals,
+        let summary = replay(
+            arguments.positionals, asOf: asOf,
             emit: { state in
                 ProjectionLine(state, vocabularies: vocabularies).write(to: &writer)
                 writer.bytes.append(UInt8(ascii: "\n"))
@@ -61,8 +61,8 @@ enum VerifyCommand: Command {
 
     static func run(_ arguments: Arguments, _ out: inout Output) throws(UsageError) -> ExitCode {
         guard !arguments.positionals.isEmpty else { throw UsageError(message: "missing PATH") }
-        let summary = Replay().run(
-            arguments.positionals, emit: { _ in }, reject: { Output.error($0) }, torn: { Output.error($0.description) })
+        let summary = replay(
+            arguments.positionals, asOf: nil, emit: { _ in }, reject: { Output.error($0) }, torn: { Output.error($0.description) })
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
         out.line(
             "\(summary.problems == 0 ? "ok" : "rejected"): \(count(summary.files, "file")), \(count(summary.lines, "line")), "

@@ -6,7 +6,7 @@ struct UsageError: Error {
 }
 
 /// The exit statuses of `jobledger` (SPEC 4).
-enum ExitCode: Int32 {
+public enum ExitCode: Int32, Sendable {
     case success = 0
     /// A log or an event was rejected (or a job is unknown, or a file cannot be read).
     case rejected = 1

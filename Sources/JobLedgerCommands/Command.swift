@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import JobLedger
+import Synchronization
 
 /// One `jobledger` command: it parses its arguments, calls the library, prints.
 protocol Command: Sendable {
@@ -19,7 +20,7 @@ protocol Command: Sendable {
 }
 
 /// A command as a value, so the list of commands needs no existential metatypes.
-struct CommandSpec: Sendable {
+public struct CommandSpec: Sendable {
     let name: String
     let usage: String
     let summary: String
@@ -34,13 +35,17 @@ extension Command {
     }
 }
 
-enum Commands {
-    static let all: [CommandSpec] = [
+public enum Commands {
+    /// `jobledger`'s commands, then those the running executable adds (``main(_:opener:extraCommands:)``).
+    static var all: [CommandSpec] { builtIn + extra.withLock { $0 } }
+
+    static let builtIn: [CommandSpec] = [
         ReplayCommand.spec, StatusCommand.spec, ListCommand.spec, HistoryCommand.spec, AppendCommand.spec,
         CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec,
     ]
+    static let extra = Mutex<[CommandSpec]>([])
 
-    static var overview: String {
+    static func overview(_ all: [CommandSpec]) -> String {
         var text = """
             usage: jobledger COMMAND [ARGUMENTS] [--help]
 
@@ -58,8 +63,13 @@ enum Commands {
         return text
     }
 
-    /// Runs a whole command line (without the program name); returns the exit status.
-    static func main(_ arguments: [String]) -> ExitCode {
+    /// Runs a whole command line (without the program name) with the stores `opener` knows and,
+    /// besides the commands of `jobledger`, `extraCommands`; returns the exit status.
+    public static func main(
+        _ arguments: [String], opener: StoreOpener = .directories, extraCommands: [CommandSpec] = []
+    ) -> ExitCode {
+        StoreOpener.installed.withLock { $0 = opener }
+        extra.withLock { $0 = extraCommands }
         var out = Output()
         let status = run(arguments, &out)
         out.flush()
@@ -77,7 +87,7 @@ enum Commands {
             return .usage
         }
         if name == "--help" || name == "-h" || name == "help" {
-            out.write(Array(overview.utf8))
+            out.write(Array(overview(all).utf8))
             return .success
         }
         guard let command = all.first(where: { $0.name == name }) else {
