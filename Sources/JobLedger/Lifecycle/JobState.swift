@@ -10,6 +10,12 @@ public struct JobState: Sendable, Hashable {
         public var savedAt: Timestamp
     }
 
+    /// A change of phase: the phase entered and the time of the event that entered it.
+    public struct PhaseChange: Sendable, Hashable {
+        public var phase: Phase
+        public var at: Timestamp
+    }
+
     public let job: JobID
     /// The `seq` of the last event folded in; the next event must carry `seq + 1`.
     public private(set) var seq: Int
@@ -29,6 +35,13 @@ public struct JobState: Sendable, Hashable {
     /// What most events leave alone, boxed: a copy of a state is then a few words and two
     /// retains, whatever its config and checkpoints (replay keeps one state per job).
     private var box: ColdBox
+
+    /// Every phase the job was in, oldest first, each with the time of the event that entered it:
+    /// `initialized` at the `created` time, then one entry per change of phase (never per event;
+    /// phases only move forward, so at most a dozen). SageMaker's SecondaryStatusTransitions.
+    public var phaseHistory: [PhaseChange] {
+        [PhaseChange(phase: .initialized, at: createdAt)] + box.cold.phaseChanges
+    }
 
     /// The `created` event's fields.
     public var creation: Creation { box.cold.creation.value }
@@ -64,6 +77,8 @@ public struct JobState: Sendable, Hashable {
         var createdAt: Timestamp
         var config = JSONObject()
         var checkpoints: [SavedCheckpoint] = []
+        /// The changes of phase after `initialized` (``phaseHistory``).
+        var phaseChanges: [PhaseChange] = []
         var trainingStartedAt: Timestamp?
         var resources: JSONObject?
         var finishedAt: Timestamp?
@@ -169,7 +184,11 @@ public struct JobState: Sendable, Hashable {
         seq = newSeq
         lastEventAt = at
         switch rule.effect {
-        case .phase(let next): phase = next
+        case .phase(let next):
+            if next != phase {
+                changeCold { $0.phaseChanges.append(PhaseChange(phase: next, at: at)) }
+                phase = next
+            }
         case .unchanged: break
         case .inference(let next): inference = next
         case .modelImport(let next): modelImport = next
