@@ -37,10 +37,10 @@ public struct JobState: Sendable, Hashable {
     private var box: ColdBox
 
     /// Every phase the job was in, oldest first, each with the time of the event that entered it:
-    /// `initialized` at the `created` time, then one entry per change of phase (never per event;
+    /// the start phase (`initialized`) at the `created` time, then one entry per change of phase (never per event;
     /// phases only move forward, so at most a dozen). SageMaker's SecondaryStatusTransitions.
     public var phaseHistory: [PhaseChange] {
-        [PhaseChange(phase: .initialized, at: createdAt)] + box.cold.phaseChanges
+        [PhaseChange(phase: TransitionTable.startPhase, at: createdAt)] + box.cold.phaseChanges
     }
 
     /// The `created` event's fields.
@@ -131,7 +131,7 @@ public struct JobState: Sendable, Hashable {
         job = first.job
         seq = 1
         lastEventAt = first.at
-        phase = .initialized
+        phase = TransitionTable.startPhase
         origin = creation.origin
         box = ColdBox(Cold(creation: Shared(creation), createdAt: first.at))
     }

@@ -90,6 +90,9 @@ public enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("bluesight.status", phase, self)
+        #endif
     }
 }
 

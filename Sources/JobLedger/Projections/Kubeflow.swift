@@ -142,6 +142,14 @@ public enum KubeflowConditionType: String, Sendable, Hashable, CaseIterable, Cod
     /// The type of the last condition in a phase (kubectl's State column), SPEC 2b's Kubeflow
     /// rules. Lossy: every phase before training is Created; a cancelled job is Suspended.
     public static func last(_ phase: Phase) -> KubeflowConditionType {
+        #if JOBLEDGER_MUTATION
+        return Mutation.arm("kubeflow.State", phase, mapped(phase))
+        #else
+        return mapped(phase)
+        #endif
+    }
+
+    private static func mapped(_ phase: Phase) -> KubeflowConditionType {
         switch phase {
         case .initialized, .queued, .uploadingDataset, .processingData, .dataReady: .created
         case .trainingStarted, .training, .trained, .uploadingModel: .running

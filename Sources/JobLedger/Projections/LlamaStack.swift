@@ -148,6 +148,9 @@ public enum LlamaStackJobStatus: String, Sendable, Hashable, CaseIterable, Codab
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("llama-stack.status", phase, self)
+        #endif
     }
 }
 

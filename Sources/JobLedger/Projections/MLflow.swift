@@ -72,6 +72,9 @@ public enum MLflowRunStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .killed
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("mlflow.status", phase, self)
+        #endif
     }
 }
 

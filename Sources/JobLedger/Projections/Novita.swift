@@ -115,6 +115,9 @@ public enum NovitaTaskStatus: String, Sendable, Hashable, CaseIterable, Codable 
         case .failed: self = .failed
         case .cancelled: self = .canceled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("novita.task_status", phase, self)
+        #endif
     }
 }
 

@@ -69,6 +69,9 @@ public enum NuPICState: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .stopped
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("nupic.state", phase, self)
+        #endif
     }
 }
 

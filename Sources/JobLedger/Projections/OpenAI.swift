@@ -97,6 +97,9 @@ public enum OpenAIFineTuningStatus: String, Sendable, Hashable, CaseIterable, Co
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("openai.status", phase, self)
+        #endif
     }
 }
 

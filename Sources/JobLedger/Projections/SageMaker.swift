@@ -157,6 +157,9 @@ public enum SageMakerTrainingJobStatus: String, Sendable, Hashable, CaseIterable
         case .failed: self = .failed
         case .cancelled: self = .stopped
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("sagemaker.TrainingJobStatus", phase, self)
+        #endif
     }
 }
 
@@ -183,6 +186,9 @@ public enum SageMakerSecondaryStatus: String, Sendable, Hashable, CaseIterable, 
         case .failed: self = .failed
         case .cancelled: self = .stopped
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("sagemaker.SecondaryStatus", phase, self)
+        #endif
     }
 
     /// Our StatusMessage for the status (Failed's is the error instead).

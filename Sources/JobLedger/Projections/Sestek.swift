@@ -72,6 +72,9 @@ public enum SestekTrainingStatus: String, Sendable, Hashable, CaseIterable, Coda
         case .completed: self = .completed
         case .failed, .cancelled: self = .failed
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("sestek.trainingStatus", phase, self)
+        #endif
     }
 }
 

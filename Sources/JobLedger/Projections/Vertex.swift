@@ -115,6 +115,9 @@ public enum VertexJobState: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("vertex.state", phase, self)
+        #endif
     }
 }
 
