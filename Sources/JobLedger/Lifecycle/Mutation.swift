@@ -62,7 +62,7 @@ package enum Mutation {
             for (condition, name) in conditionNames where rule.conditions.contains(condition) {
                 mutant("drop-when/\(name)") { $0.with(conditions: $0.conditions.subtracting(condition)) }
             }
-            if rule.inference != nil { mutant("drop-inference") { $0.with(inference: nil) } }
+            if rule.inference != nil { mutant("drop-inference") { $0.with(inference: .some(nil)) } }
             if rule.modelImport != .any { mutant("drop-import") { $0.with(modelImport: .any) } }
             // Every other effect of the same kind; `unchanged` becomes a move to each phase.
             var effects: [TransitionRule.Effect]
