@@ -70,6 +70,8 @@ public struct JobState: Sendable, Hashable {
     /// The last `modelImportFailed` error.
     public var modelImportError: String? { box.cold.modelImportError }
 
+    private static let phaseCount = Phase.allCases.count
+
     /// The rarely changing part of a state.
     struct Cold: Sendable, Hashable {
         /// Never changes after `created`, so shared rather than copied with the rest.
@@ -186,7 +188,11 @@ public struct JobState: Sendable, Hashable {
         switch rule.effect {
         case .phase(let next):
             if next != phase {
-                changeCold { $0.phaseChanges.append(PhaseChange(phase: next, at: at)) }
+                changeCold {
+                    // One allocation per job: a legal log enters each phase at most once.
+                    if $0.phaseChanges.isEmpty { $0.phaseChanges.reserveCapacity(Self.phaseCount - 1) }
+                    $0.phaseChanges.append(PhaseChange(phase: next, at: at))
+                }
                 phase = next
             }
         case .unchanged: break

@@ -70,6 +70,9 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
         self = found
     }
 
+    /// The registered vocabulary whose CLI name is `rawValue` (as when `Vocabulary` was an enum).
+    public init?(rawValue: String) { self.init(named: rawValue) }
+
     /// Writes this vocabulary's projection of `state` as one JSON value.
     public func write(_ state: JobState, to writer: inout JSONWriter) { writeState(state, &writer) }
 
