@@ -40,7 +40,7 @@ public struct JobState: Sendable, Hashable {
     /// the start phase (`initialized`) at the `created` time, then one entry per change of phase (never per event;
     /// phases only move forward, so at most a dozen). SageMaker's SecondaryStatusTransitions.
     public var phaseHistory: [PhaseChange] {
-        [PhaseChange(phase: TransitionTable.startPhase, at: createdAt)] + box.cold.phaseChanges
+        box.cold.phaseChanges.decode(start: PhaseChange(phase: TransitionTable.startPhase, at: createdAt))
     }
 
     /// The `created` event's fields.
@@ -70,8 +70,6 @@ public struct JobState: Sendable, Hashable {
     /// The last `modelImportFailed` error.
     public var modelImportError: String? { box.cold.modelImportError }
 
-    private static let phaseCount = Phase.allCases.count
-
     /// The rarely changing part of a state.
     struct Cold: Sendable, Hashable {
         /// Never changes after `created`, so shared rather than copied with the rest.
@@ -80,7 +78,7 @@ public struct JobState: Sendable, Hashable {
         var config = JSONObject()
         var checkpoints: [SavedCheckpoint] = []
         /// The changes of phase after `initialized` (``phaseHistory``).
-        var phaseChanges: [PhaseChange] = []
+        var phaseChanges = PackedPhaseChanges()
         var trainingStartedAt: Timestamp?
         var resources: JSONObject?
         var finishedAt: Timestamp?
@@ -97,7 +95,10 @@ public struct JobState: Sendable, Hashable {
     /// A copy-on-write box: `cold` is only changed through ``JobState/changeCold(_:)``, which
     /// first makes the box unique, so no two states ever share a box being changed.
     final class ColdBox: @unchecked Sendable, Hashable {
-        var cold: Cold
+        /// Unchecked exclusivity: `changeCold` makes the box unique before every change, and no
+        /// access to `cold` overlaps another, so the run-time check each access would pay (the
+        /// replay hot path changes it on every change of phase) proves nothing.
+        @exclusivity(unchecked) var cold: Cold
         init(_ cold: Cold) { self.cold = cold }
         static func == (lhs: ColdBox, rhs: ColdBox) -> Bool { lhs === rhs || lhs.cold == rhs.cold }
         func hash(into hasher: inout Hasher) { hasher.combine(cold) }
@@ -188,11 +189,7 @@ public struct JobState: Sendable, Hashable {
         switch rule.effect {
         case .phase(let next):
             if next != phase {
-                changeCold {
-                    // One allocation per job: a legal log enters each phase at most once.
-                    if $0.phaseChanges.isEmpty { $0.phaseChanges.reserveCapacity(Self.phaseCount - 1) }
-                    $0.phaseChanges.append(PhaseChange(phase: next, at: at))
-                }
+                changeCold { $0.phaseChanges.append(next, at: at, createdAt: $0.createdAt) }
                 phase = next
             }
         case .unchanged: break
@@ -352,5 +349,62 @@ public struct JobState: Sendable, Hashable {
             }
         }
         return state
+    }
+}
+
+/// A job's changes of phase after its first, packed (replay keeps one history per job): per
+/// change one byte for the phase, then the seconds since the previous change and the change's
+/// nanoseconds, each as a LEB128 varint: about three bytes a change, one allocation per job.
+struct PackedPhaseChanges: Sendable, Hashable {
+    private var bytes: [UInt8] = []
+    /// The seconds of the last change (of `created` before the first).
+    private var lastSeconds: Int64 = 0
+
+    mutating func append(_ phase: Phase, at: Timestamp, createdAt: Timestamp) {
+        if bytes.isEmpty {
+            bytes.reserveCapacity(32)
+            lastSeconds = createdAt.seconds
+        }
+        bytes.append(UInt8(truncatingIfNeeded: phase.bit.trailingZeroBitCount))
+        Self.appendVarint(UInt64(bitPattern: at.seconds &- lastSeconds), to: &bytes)
+        Self.appendVarint(UInt64(at.nanoseconds), to: &bytes)
+        lastSeconds = at.seconds
+    }
+
+    /// The history: `start`, then every change in order.
+    func decode(start: JobState.PhaseChange) -> [JobState.PhaseChange] {
+        let phases = Phase.allCases
+        var history = [start]
+        var seconds = start.at.seconds
+        var index = 0
+        func varint() -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = bytes[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+        while index < bytes.count {
+            let phase = phases[Int(bytes[index])]
+            index += 1
+            seconds &+= Int64(bitPattern: varint())
+            let nanoseconds = Int64(varint())
+            history.append(JobState.PhaseChange(phase: phase, at: Timestamp(seconds: seconds, nanoseconds: nanoseconds)))
+        }
+        return history
+    }
+
+    @inline(__always)
+    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
     }
 }
