@@ -43,23 +43,38 @@ public struct DocumentedValues: Sendable, Hashable {
 ///
 /// `Vocabulary.allCases` is the registry; `Vocabulary.sestek` … name its members.
 public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
+    /// What the vocabulary's type can do, behind one reference: a replay line copies each
+    /// vocabulary it prints, and a copy is then one retain.
+    private final class Entry: Sendable {
+        let name: String
+        let title: String
+        let phaseFields: [String]
+        let documentedValues: [DocumentedValues]
+        let phaseValues: @Sendable (Phase) -> [String]
+        let enumValues: @Sendable (JobState) -> [(field: String, value: String)]
+        let write: @Sendable (JobState, inout JSONWriter) -> Void
+
+        init<Projection: VocabularyProjection>(_: Projection.Type) {
+            name = Projection.name
+            title = Projection.title
+            phaseFields = Projection.phaseFields
+            documentedValues = Projection.documentedValues
+            phaseValues = { Projection.phaseValues($0) }
+            enumValues = { Projection($0).enumValues }
+            write = { state, writer in Projection(state).write(to: &writer) }
+        }
+    }
+
+    private let entry: Entry
+
     /// The CLI name, e.g. `llama-stack`.
-    public let rawValue: String
-    public let title: String
-    public let phaseFields: [String]
-    public let documentedValues: [DocumentedValues]
-    private let phaseValuesOf: @Sendable (Phase) -> [String]
-    private let enumValuesOf: @Sendable (JobState) -> [(field: String, value: String)]
-    private let writeState: @Sendable (JobState, inout JSONWriter) -> Void
+    public var rawValue: String { entry.name }
+    public var title: String { entry.title }
+    public var phaseFields: [String] { entry.phaseFields }
+    public var documentedValues: [DocumentedValues] { entry.documentedValues }
 
     public init<Projection: VocabularyProjection>(_ projection: Projection.Type) {
-        rawValue = Projection.name
-        title = Projection.title
-        phaseFields = Projection.phaseFields
-        documentedValues = Projection.documentedValues
-        phaseValuesOf = { Projection.phaseValues($0) }
-        enumValuesOf = { Projection($0).enumValues }
-        writeState = { state, writer in Projection(state).write(to: &writer) }
+        entry = Entry(projection)
     }
 
     public var description: String { rawValue }
@@ -74,15 +89,15 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
     public init?(rawValue: String) { self.init(named: rawValue) }
 
     /// Writes this vocabulary's projection of `state` as one JSON value.
-    public func write(_ state: JobState, to writer: inout JSONWriter) { writeState(state, &writer) }
+    public func write(_ state: JobState, to writer: inout JSONWriter) { entry.write(state, &writer) }
 
     /// The values of ``phaseFields`` that `phase` maps to.
-    public func phaseValues(_ phase: Phase) -> [String] { phaseValuesOf(phase) }
+    public func phaseValues(_ phase: Phase) -> [String] { entry.phaseValues(phase) }
 
     /// The enum-valued fields of the projection of `state`.
-    public func enumValues(of state: JobState) -> [(field: String, value: String)] { enumValuesOf(state) }
+    public func enumValues(of state: JobState) -> [(field: String, value: String)] { entry.enumValues(state) }
 
-    public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.rawValue == rhs.rawValue }
+    public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.entry === rhs.entry || lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
 
