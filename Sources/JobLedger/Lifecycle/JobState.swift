@@ -10,6 +10,12 @@ public struct JobState: Sendable, Hashable {
         public var savedAt: Timestamp
     }
 
+    /// A change of phase: the phase entered and the time of the event that entered it.
+    public struct PhaseChange: Sendable, Hashable {
+        public var phase: Phase
+        public var at: Timestamp
+    }
+
     public let job: JobID
     /// The `seq` of the last event folded in; the next event must carry `seq + 1`.
     public private(set) var seq: Int
@@ -29,6 +35,13 @@ public struct JobState: Sendable, Hashable {
     /// What most events leave alone, boxed: a copy of a state is then a few words and two
     /// retains, whatever its config and checkpoints (replay keeps one state per job).
     private var box: ColdBox
+
+    /// Every phase the job was in, oldest first, each with the time of the event that entered it:
+    /// the start phase (`initialized`) at the `created` time, then one entry per change of phase (never per event;
+    /// phases only move forward, so at most a dozen). SageMaker's SecondaryStatusTransitions.
+    public var phaseHistory: [PhaseChange] {
+        box.cold.phaseChanges.decode(start: PhaseChange(phase: TransitionTable.startPhase, at: createdAt))
+    }
 
     /// The `created` event's fields.
     public var creation: Creation { box.cold.creation.value }
@@ -64,6 +77,8 @@ public struct JobState: Sendable, Hashable {
         var createdAt: Timestamp
         var config = JSONObject()
         var checkpoints: [SavedCheckpoint] = []
+        /// The changes of phase after `initialized` (``phaseHistory``).
+        var phaseChanges = PackedPhaseChanges()
         var trainingStartedAt: Timestamp?
         var resources: JSONObject?
         var finishedAt: Timestamp?
@@ -80,7 +95,10 @@ public struct JobState: Sendable, Hashable {
     /// A copy-on-write box: `cold` is only changed through ``JobState/changeCold(_:)``, which
     /// first makes the box unique, so no two states ever share a box being changed.
     final class ColdBox: @unchecked Sendable, Hashable {
-        var cold: Cold
+        /// Unchecked exclusivity: `changeCold` makes the box unique before every change, and no
+        /// access to `cold` overlaps another, so the run-time check each access would pay (the
+        /// replay hot path changes it on every change of phase) proves nothing.
+        @exclusivity(unchecked) var cold: Cold
         init(_ cold: Cold) { self.cold = cold }
         static func == (lhs: ColdBox, rhs: ColdBox) -> Bool { lhs === rhs || lhs.cold == rhs.cold }
         func hash(into hasher: inout Hasher) { hasher.combine(cold) }
@@ -115,7 +133,7 @@ public struct JobState: Sendable, Hashable {
         job = first.job
         seq = 1
         lastEventAt = first.at
-        phase = .initialized
+        phase = TransitionTable.startPhase
         origin = creation.origin
         box = ColdBox(Cold(creation: Shared(creation), createdAt: first.at))
     }
@@ -155,7 +173,11 @@ public struct JobState: Sendable, Hashable {
         seq = newSeq
         lastEventAt = at
         switch rule.effect {
-        case .phase(let next): phase = next
+        case .phase(let next):
+            if next != phase {
+                changeCold { $0.phaseChanges.append(next, at: at, createdAt: $0.createdAt) }
+                phase = next
+            }
         case .unchanged: break
         case .inference(let next): inference = next
         case .modelImport(let next): modelImport = next
@@ -313,5 +335,62 @@ public struct JobState: Sendable, Hashable {
             }
         }
         return state
+    }
+}
+
+/// A job's changes of phase after its first, packed (replay keeps one history per job): per
+/// change one byte for the phase, then the seconds since the previous change and the change's
+/// nanoseconds, each as a LEB128 varint: about three bytes a change, one allocation per job.
+struct PackedPhaseChanges: Sendable, Hashable {
+    private var bytes: [UInt8] = []
+    /// The seconds of the last change (of `created` before the first).
+    private var lastSeconds: Int64 = 0
+
+    mutating func append(_ phase: Phase, at: Timestamp, createdAt: Timestamp) {
+        if bytes.isEmpty {
+            bytes.reserveCapacity(32)
+            lastSeconds = createdAt.seconds
+        }
+        bytes.append(UInt8(truncatingIfNeeded: phase.bit.trailingZeroBitCount))
+        Self.appendVarint(UInt64(bitPattern: at.seconds &- lastSeconds), to: &bytes)
+        Self.appendVarint(UInt64(at.nanoseconds), to: &bytes)
+        lastSeconds = at.seconds
+    }
+
+    /// The history: `start`, then every change in order.
+    func decode(start: JobState.PhaseChange) -> [JobState.PhaseChange] {
+        let phases = Phase.allCases
+        var history = [start]
+        var seconds = start.at.seconds
+        var index = 0
+        func varint() -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = bytes[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+        while index < bytes.count {
+            let phase = phases[Int(bytes[index])]
+            index += 1
+            seconds &+= Int64(bitPattern: varint())
+            let nanoseconds = Int64(varint())
+            history.append(JobState.PhaseChange(phase: phase, at: Timestamp(seconds: seconds, nanoseconds: nanoseconds)))
+        }
+        return history
+    }
+
+    @inline(__always)
+    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
     }
 }

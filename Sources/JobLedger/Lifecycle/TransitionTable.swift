@@ -4,7 +4,14 @@
 /// read it. Changing a row changes behaviour everywhere at once.
 public enum TransitionTable {
     /// One row per ``EventType``, in `EventType.allCases` order.
-    public static let rules: [TransitionRule] = [
+    #if JOBLEDGER_MUTATION
+    public static let rules: [TransitionRule] = Mutation.apply(to: baseRules)
+    #else
+    public static let rules: [TransitionRule] = baseRules
+    #endif
+
+    /// The rows as written (``rules`` is these, except in a mutation-testing build).
+    static let baseRules: [TransitionRule] = [
         TransitionRule(.created, from: [], effect: .phase(.initialized)),
         TransitionRule(.configured, from: .setup, effect: .unchanged),
         TransitionRule(
@@ -44,6 +51,14 @@ public enum TransitionTable {
         TransitionRule(
             .modelImportFailed, from: PhaseSet(.completed), modelImport: [.importing], effect: .modelImport(.failed)),
     ]
+
+    /// The phase a job starts in: the effect of the `created` row (`initialized`).
+    static let startPhase: Phase = {
+        guard case .phase(let start) = rule(for: .created).effect else {
+            preconditionFailure("the created row of the transition table must lead to a phase")
+        }
+        return start
+    }()
 
     /// The row of `type`.
     @inline(__always) public static func rule(for type: EventType) -> TransitionRule { rules[type.ordinal] }

@@ -2,7 +2,13 @@
 ///
 /// `{"id", "task", "training_file", "validation_file", "hyperparameters", "created_at", "status",
 /// "error", "trained_model", "finished_at"}`; times are Unix seconds; unknown values are null.
-public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
+public struct BluesightJob: VocabularyProjection, Hashable, Encodable {
+    public static let name = "bluesight"
+    public static let title = "Bluesight POST /training/jobs"
+    public static let phaseFields = ["status"]
+    public static func phaseValues(_ phase: Phase) -> [String] { [BluesightStatus(phase).rawValue] }
+    public static let documentedValues = [DocumentedValues("status", produced: BluesightStatus.allCases.map(\.rawValue))]
+
     public var id: String
     public var task: String?
     public var trainingFile: String?
@@ -23,11 +29,7 @@ public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
         task = state.creation.task
         trainingFile = state.creation.trainingFile
         validationFile = state.creation.validationFile
-        if let initial = state.creation.hyperparameters {
-            hyperparameters = initial.merging(state.config)
-        } else {
-            hyperparameters = state.config.isEmpty ? nil : state.config
-        }
+        hyperparameters = Self.hyperparameters(state)
         createdAt = state.createdAt.unixSeconds
         status = BluesightStatus(state.phase)
         error = state.error
@@ -35,30 +37,13 @@ public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
         finishedAt = state.finishedAt?.unixSeconds
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, task
-        case trainingFile = "training_file"
-        case validationFile = "validation_file"
-        case hyperparameters
-        case createdAt = "created_at"
-        case status, error
-        case trainedModel = "trained_model"
-        case finishedAt = "finished_at"
+    /// The `created` hyperparameters with every `configured` object merged over them; nil if neither exists.
+    static func hyperparameters(_ state: JobState) -> JSONObject? {
+        if let initial = state.creation.hyperparameters { return initial.merging(state.config) }
+        return state.config.isEmpty ? nil : state.config
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(task, forKey: .task)
-        try container.encode(trainingFile, forKey: .trainingFile)
-        try container.encode(validationFile, forKey: .validationFile)
-        try container.encode(hyperparameters, forKey: .hyperparameters)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(status, forKey: .status)
-        try container.encode(error, forKey: .error)
-        try container.encode(trainedModel, forKey: .trainedModel)
-        try container.encode(finishedAt, forKey: .finishedAt)
-    }
+    public var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
 
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
@@ -105,5 +90,12 @@ public enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("bluesight.status", phase, self)
+        #endif
     }
+}
+
+extension Vocabulary {
+    public static let bluesight = Vocabulary(BluesightJob.self)
 }

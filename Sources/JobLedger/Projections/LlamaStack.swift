@@ -2,7 +2,13 @@
 ///
 /// `{"job_uuid", "status", "scheduled_at"?, "started_at"?, "completed_at"?, "resources_allocated"?,
 /// "checkpoints": [...]}`: times are RFC 3339 strings; optional keys are omitted when unknown.
-public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRenderable {
+public struct PostTrainingJobStatusResponse: VocabularyProjection, Hashable, Encodable {
+    public static let name = "llama-stack"
+    public static let title = "llama-stack PostTrainingJobStatusResponse"
+    public static let phaseFields = ["status"]
+    public static func phaseValues(_ phase: Phase) -> [String] { [LlamaStackJobStatus(phase).rawValue] }
+    public static let documentedValues = [DocumentedValues("status", produced: LlamaStackJobStatus.allCases.map(\.rawValue))]
+
     public var jobUUID: String
     public var status: LlamaStackJobStatus
     /// The `created` time.
@@ -25,15 +31,7 @@ public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRe
         checkpoints = state.checkpoints.map { LlamaStackCheckpoint($0, job: state.job) }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case jobUUID = "job_uuid"
-        case status
-        case scheduledAt = "scheduled_at"
-        case startedAt = "started_at"
-        case completedAt = "completed_at"
-        case resourcesAllocated = "resources_allocated"
-        case checkpoints
-    }
+    public var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
 
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
@@ -66,7 +64,7 @@ public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRe
 }
 
 /// llama-stack's `Checkpoint`.
-public struct LlamaStackCheckpoint: Sendable, Hashable, Codable, JSONRenderable {
+public struct LlamaStackCheckpoint: Sendable, Hashable, Encodable, JSONRenderable {
     public var identifier: String
     public var createdAt: Timestamp
     public var epoch: Int
@@ -85,15 +83,6 @@ public struct LlamaStackCheckpoint: Sendable, Hashable, Codable, JSONRenderable 
                 epoch: saved.checkpoint.epoch, trainLoss: $0.trainLoss, validationLoss: $0.validationLoss,
                 perplexity: $0.perplexity)
         }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case identifier
-        case createdAt = "created_at"
-        case epoch
-        case postTrainingJobID = "post_training_job_id"
-        case path
-        case trainingMetrics = "training_metrics"
     }
 
     public func write(to writer: inout JSONWriter) {
@@ -117,7 +106,7 @@ public struct LlamaStackCheckpoint: Sendable, Hashable, Codable, JSONRenderable 
 }
 
 /// llama-stack's `PostTrainingMetric`.
-public struct PostTrainingMetric: Sendable, Hashable, Codable, JSONRenderable {
+public struct PostTrainingMetric: Sendable, Hashable, Encodable, JSONRenderable {
     public var epoch: Int
     public var trainLoss: Double
     public var validationLoss: Double
@@ -128,13 +117,6 @@ public struct PostTrainingMetric: Sendable, Hashable, Codable, JSONRenderable {
         self.trainLoss = trainLoss
         self.validationLoss = validationLoss
         self.perplexity = perplexity
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case epoch
-        case trainLoss = "train_loss"
-        case validationLoss = "validation_loss"
-        case perplexity
     }
 
     public func write(to writer: inout JSONWriter) {
@@ -166,5 +148,12 @@ public enum LlamaStackJobStatus: String, Sendable, Hashable, CaseIterable, Codab
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("llama-stack.status", phase, self)
+        #endif
     }
+}
+
+extension Vocabulary {
+    public static let llamaStack = Vocabulary(PostTrainingJobStatusResponse.self)
 }

@@ -10,6 +10,22 @@ import Testing
         #expect(doc.contains(TransitionTable.markdown), "regenerate the table in docs/model.md from TransitionTable.markdown:\n\(TransitionTable.markdown)")
     }
 
+    /// docs/vocabularies.md holds the tables generated from the vocabulary registry: the phase ×
+    /// vocabulary table, each vocabulary's mapping table and the produced / not produced values.
+    @Test func vocabulariesDocHoldsTheRegistrysTables() throws {
+        let doc = try String(contentsOf: Executables.packageRoot.appendingPathComponent("docs/vocabularies.md"), encoding: .utf8)
+        #expect(doc.contains(Vocabulary.phaseTableMarkdown), "regenerate the phase × vocabulary table in docs/vocabularies.md:\n\(Vocabulary.phaseTableMarkdown)")
+        #expect(doc.contains(Vocabulary.documentedValuesMarkdown), "regenerate the documented values table in docs/vocabularies.md:\n\(Vocabulary.documentedValuesMarkdown)")
+        for vocabulary in Vocabulary.allCases {
+            #expect(doc.contains("(`\(vocabulary)`)"), "docs/vocabularies.md has no section for \(vocabulary)")
+            #expect(doc.contains(vocabulary.mappingMarkdown), "regenerate \(vocabulary)'s table in docs/vocabularies.md:\n\(vocabulary.mappingMarkdown)")
+        }
+        let readme = try String(contentsOf: Executables.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        for vocabulary in Vocabulary.allCases {
+            #expect(readme.contains("| `\(vocabulary)` |"), "README's vocabulary table lacks \(vocabulary)")
+        }
+    }
+
     /// The README's embedding example, run as written.
     @Test func readmeEmbeddingExample() throws {
         let ledger = Ledger.inMemory()
