@@ -338,59 +338,29 @@ public struct JobState: Sendable, Hashable {
     }
 }
 
-/// A job's changes of phase after its first, packed (replay keeps one history per job): per
-/// change one byte for the phase, then the seconds since the previous change and the change's
-/// nanoseconds, each as a LEB128 varint: about three bytes a change, one allocation per job.
+/// A job's phase changes after `created`, one 16-byte record each: a few bytes per change of
+/// phase, never per event, and one `append` on the replay path.
 struct PackedPhaseChanges: Sendable, Hashable {
-    private var bytes: [UInt8] = []
-    /// The seconds of the last change (of `created` before the first).
-    private var lastSeconds: Int64 = 0
+    private struct Change: Sendable, Hashable {
+        var seconds: Int64
+        var nanoseconds: Int32
+        var phase: UInt8
+    }
+    private var changes: [Change] = []
 
+    @inline(__always)
     mutating func append(_ phase: Phase, at: Timestamp, createdAt: Timestamp) {
-        if bytes.isEmpty {
-            bytes.reserveCapacity(32)
-            lastSeconds = createdAt.seconds
-        }
-        bytes.append(UInt8(truncatingIfNeeded: phase.bit.trailingZeroBitCount))
-        Self.appendVarint(UInt64(bitPattern: at.seconds &- lastSeconds), to: &bytes)
-        Self.appendVarint(UInt64(at.nanoseconds), to: &bytes)
-        lastSeconds = at.seconds
+        if changes.isEmpty { changes.reserveCapacity(12) }
+        changes.append(
+            Change(seconds: at.seconds, nanoseconds: at.nanoseconds, phase: UInt8(truncatingIfNeeded: phase.bit.trailingZeroBitCount)))
     }
 
     /// The history: `start`, then every change in order.
     func decode(start: JobState.PhaseChange) -> [JobState.PhaseChange] {
         let phases = Phase.allCases
-        var history = [start]
-        var seconds = start.at.seconds
-        var index = 0
-        func varint() -> UInt64 {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                let byte = bytes[index]
-                index += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return value }
-                shift += 7
+        return [start]
+            + changes.map {
+                JobState.PhaseChange(phase: phases[Int($0.phase)], at: Timestamp(seconds: $0.seconds, nanoseconds: Int64($0.nanoseconds)))
             }
-        }
-        while index < bytes.count {
-            let phase = phases[Int(bytes[index])]
-            index += 1
-            seconds &+= Int64(bitPattern: varint())
-            let nanoseconds = Int64(varint())
-            history.append(JobState.PhaseChange(phase: phase, at: Timestamp(seconds: seconds, nanoseconds: nanoseconds)))
-        }
-        return history
-    }
-
-    @inline(__always)
-    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
     }
 }
