@@ -2,29 +2,29 @@
 ///
 /// `{"id", "task", "training_file", "validation_file", "hyperparameters", "created_at", "status",
 /// "error", "trained_model", "finished_at"}`; times are Unix seconds; unknown values are null.
-public struct BluesightJob: VocabularyProjection, Hashable, Encodable {
-    public static let name = "bluesight"
-    public static let title = "Bluesight POST /training/jobs"
-    public static let phaseFields = ["status"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [BluesightStatus(phase).rawValue] }
-    public static let documentedValues = [DocumentedValues("status", produced: BluesightStatus.allCases.map(\.rawValue))]
+package struct BluesightJob: VocabularyProjection, Hashable, Encodable {
+    package static let name = "bluesight"
+    package static let title = "Bluesight POST /training/jobs"
+    package static let phaseFields = ["status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [BluesightStatus(phase).rawValue] }
+    package static let documentedValues = [DocumentedValues("status", produced: BluesightStatus.allCases.map(\.rawValue))]
 
-    public var id: String
-    public var task: String?
-    public var trainingFile: String?
-    public var validationFile: String?
+    package var id: String
+    package var task: String?
+    package var trainingFile: String?
+    package var validationFile: String?
     /// The `created` hyperparameters with every `configured` object merged over them; null if neither exists.
-    public var hyperparameters: JSONObject?
-    public var createdAt: Int64
-    public var status: BluesightStatus
+    package var hyperparameters: JSONObject?
+    package var createdAt: Int64
+    package var status: BluesightStatus
     /// The `failed` event's error, else null.
-    public var error: String?
+    package var error: String?
     /// The trained model's name, null until completed.
-    public var trainedModel: String?
+    package var trainedModel: String?
     /// Null until the job is in a terminal phase.
-    public var finishedAt: Int64?
+    package var finishedAt: Int64?
 
-    public init(_ state: JobState) {
+    package init(_ state: JobState) {
         id = state.job.rawValue
         task = state.creation.task
         trainingFile = state.creation.trainingFile
@@ -43,9 +43,9 @@ public struct BluesightJob: VocabularyProjection, Hashable, Encodable {
         return state.config.isEmpty ? nil : state.config
     }
 
-    public var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
+    package var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
         writer.string(id)
@@ -72,14 +72,14 @@ public struct BluesightJob: VocabularyProjection, Hashable, Encodable {
 }
 
 /// Bluesight's status values, all eight of seed 004.
-public enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case initializing
     case downloadingFiles = "downloading_files"
     case validatingFiles = "validating_files"
     case queued, running, succeeded, failed, cancelled
 
     /// SPEC 2's Bluesight table. Lossy: the four training phases are all running.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized: self = .initializing
         case .uploadingDataset: self = .downloadingFiles
@@ -97,5 +97,5 @@ public enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 extension Vocabulary {
-    public static let bluesight = Vocabulary(BluesightJob.self)
+    package static let bluesight = Vocabulary(BluesightJob.self)
 }

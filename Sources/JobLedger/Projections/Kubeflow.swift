@@ -6,27 +6,27 @@
 /// `Created` (True from `created` on); `Running` (True from `trainingStarted`, False from the
 /// terminal event on); then `Succeeded`, `Failed` or, for a cancelled job, `Suspended` (Kubeflow
 /// has no cancelled state; lossy).
-public struct KubeflowPyTorchJob: VocabularyProjection, Hashable, Encodable {
-    public static let name = "kubeflow"
-    public static let title = "Kubeflow PyTorchJob (kubeflow.org/v1)"
+package struct KubeflowPyTorchJob: VocabularyProjection, Hashable, Encodable {
+    package static let name = "kubeflow"
+    package static let title = "Kubeflow PyTorchJob (kubeflow.org/v1)"
     /// kubectl's State column: the type of the last condition.
-    public static let phaseFields = ["State (last condition)"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [KubeflowConditionType.last(phase).rawValue] }
-    public static let documentedValues = [
+    package static let phaseFields = ["State (last condition)"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [KubeflowConditionType.last(phase).rawValue] }
+    package static let documentedValues = [
         DocumentedValues("type", produced: KubeflowConditionType.allCases.map(\.rawValue), notProduced: ["Restarting"]),
         DocumentedValues("status", produced: ["True", "False"], notProduced: ["Unknown"]),
     ]
 
-    public var name: String
-    public var conditions: [KubeflowJobCondition]
+    package var name: String
+    package var conditions: [KubeflowJobCondition]
     /// The `created` time (the controller's acknowledgement).
-    public var startTime: Timestamp
+    package var startTime: Timestamp
     /// The time of `completed` or `failed`.
-    public var completionTime: Timestamp?
+    package var completionTime: Timestamp?
     /// The last event's time.
-    public var lastReconcileTime: Timestamp
+    package var lastReconcileTime: Timestamp
 
-    public init(_ state: JobState) {
+    package init(_ state: JobState) {
         let job = state.job.rawValue
         name = job
         startTime = state.createdAt
@@ -63,11 +63,11 @@ public struct KubeflowPyTorchJob: VocabularyProjection, Hashable, Encodable {
         self.conditions = conditions
     }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         conditions.flatMap { [("type", $0.type.rawValue), ("status", $0.status)] }
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("metadata")
         writer.beginObject()
@@ -94,15 +94,15 @@ public struct KubeflowPyTorchJob: VocabularyProjection, Hashable, Encodable {
 }
 
 /// One `JobCondition`: `{"type", "status", "reason", "message", "lastUpdateTime", "lastTransitionTime"}`.
-public struct KubeflowJobCondition: Sendable, Hashable, Encodable, JSONRenderable {
-    public var type: KubeflowConditionType
+package struct KubeflowJobCondition: Sendable, Hashable, Encodable, JSONRenderable {
+    package var type: KubeflowConditionType
     /// "True" or "False".
-    public var status: String
+    package var status: String
     /// `PyTorchJob<Type>`, e.g. `PyTorchJobRunning`; `PyTorchJobCancelled` for a cancelled job.
-    public var reason: String
-    public var message: String
-    public var lastUpdateTime: Timestamp
-    public var lastTransitionTime: Timestamp
+    package var reason: String
+    package var message: String
+    package var lastUpdateTime: Timestamp
+    package var lastTransitionTime: Timestamp
 
     init(type: KubeflowConditionType, reason: String? = nil, message: String, at time: Timestamp) {
         self.type = type
@@ -113,7 +113,7 @@ public struct KubeflowJobCondition: Sendable, Hashable, Encodable, JSONRenderabl
         lastTransitionTime = time
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("type")
         writer.plainString(type.rawValue)
@@ -132,7 +132,7 @@ public struct KubeflowJobCondition: Sendable, Hashable, Encodable, JSONRenderabl
 }
 
 /// Kubeflow's JobConditionType values our events produce (Restarting is not).
-public enum KubeflowConditionType: String, Sendable, Hashable, CaseIterable, Codable {
+package enum KubeflowConditionType: String, Sendable, Hashable, CaseIterable, Codable {
     case created = "Created"
     case running = "Running"
     case succeeded = "Succeeded"
@@ -141,7 +141,7 @@ public enum KubeflowConditionType: String, Sendable, Hashable, CaseIterable, Cod
 
     /// The type of the last condition in a phase (kubectl's State column), SPEC 2b's Kubeflow
     /// rules. Lossy: every phase before training is Created; a cancelled job is Suspended.
-    public static func last(_ phase: Phase) -> KubeflowConditionType {
+    package static func last(_ phase: Phase) -> KubeflowConditionType {
         #if JOBLEDGER_MUTATION
         return Mutation.arm("kubeflow.State", phase, mapped(phase))
         #else
@@ -161,5 +161,5 @@ public enum KubeflowConditionType: String, Sendable, Hashable, CaseIterable, Cod
 }
 
 extension Vocabulary {
-    public static let kubeflow = Vocabulary(KubeflowPyTorchJob.self)
+    package static let kubeflow = Vocabulary(KubeflowPyTorchJob.self)
 }

@@ -1,28 +1,28 @@
 /// MLflow's `RunInfo` (`GET /api/2.0/mlflow/runs/get`, SPEC 2b), the part a poller reads:
 /// `{"run_id", "run_name", "status", "start_time", "end_time"?, "lifecycle_stage": "active"}`.
 /// Times are Unix milliseconds (JSON numbers); `end_time` is omitted before the run ends.
-public struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
-    public static let name = "mlflow"
-    public static let title = "MLflow RunInfo"
-    public static let phaseFields = ["status"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [MLflowRunStatus(phase).rawValue] }
-    public static let documentedValues = [
+package struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
+    package static let name = "mlflow"
+    package static let title = "MLflow RunInfo"
+    package static let phaseFields = ["status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [MLflowRunStatus(phase).rawValue] }
+    package static let documentedValues = [
         DocumentedValues("status", produced: MLflowRunStatus.allCases.map(\.rawValue)),
         DocumentedValues("lifecycle_stage", produced: ["active"], notProduced: ["deleted"]),
     ]
 
-    public var runID: String
+    package var runID: String
     /// The `created` name, else the job id.
-    public var runName: String
-    public var status: MLflowRunStatus
+    package var runName: String
+    package var status: MLflowRunStatus
     /// Unix milliseconds of `created`.
-    public var startTime: Int64
+    package var startTime: Int64
     /// Unix milliseconds of the terminal event.
-    public var endTime: Int64?
+    package var endTime: Int64?
     /// Always "active": a job's log is never deleted.
-    public var lifecycleStage: String
+    package var lifecycleStage: String
 
-    public init(_ state: JobState) {
+    package init(_ state: JobState) {
         runID = state.job.rawValue
         runName = state.creation.name ?? state.job.rawValue
         status = MLflowRunStatus(state.phase)
@@ -31,11 +31,11 @@ public struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
         lifecycleStage = "active"
     }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         [("status", status.rawValue), ("lifecycle_stage", lifecycleStage)]
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("run_id")
         writer.string(runID)
@@ -56,7 +56,7 @@ public struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
 }
 
 /// MLflow's RunStatus values, all five.
-public enum MLflowRunStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum MLflowRunStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case running = "RUNNING"
     case scheduled = "SCHEDULED"
     case finished = "FINISHED"
@@ -64,7 +64,7 @@ public enum MLflowRunStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case killed = "KILLED"
 
     /// SPEC 2b's MLflow table. Lossy: every phase before training is SCHEDULED.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized, .queued, .uploadingDataset, .processingData, .dataReady: self = .scheduled
         case .trainingStarted, .training, .trained, .uploadingModel: self = .running
@@ -79,5 +79,5 @@ public enum MLflowRunStatus: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 extension Vocabulary {
-    public static let mlflow = Vocabulary(MLflowRunInfo.self)
+    package static let mlflow = Vocabulary(MLflowRunInfo.self)
 }

@@ -1,11 +1,11 @@
 /// A Novita training task (seed 003, `GET /v3/training`):
 /// `{"task_name", "task_id", "task_type", "task_status", "created_at", "models"}`.
 public struct NovitaTask: VocabularyProjection, Hashable, Encodable {
-    public static let name = "novita"
-    public static let title = "Novita AI training task (GET /v3/training)"
-    public static let phaseFields = ["task_status"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [NovitaTaskStatus(phase).rawValue] }
-    public static let documentedValues = [
+    package static let name = "novita"
+    package static let title = "Novita AI training task (GET /v3/training)"
+    package static let phaseFields = ["task_status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [NovitaTaskStatus(phase).rawValue] }
+    package static let documentedValues = [
         DocumentedValues("task_status", produced: NovitaTaskStatus.allCases.map(\.rawValue)),
         DocumentedValues("model_status", produced: NovitaModelStatus.allCases.map(\.rawValue)),
     ]
@@ -52,7 +52,7 @@ public struct NovitaTask: VocabularyProjection, Hashable, Encodable {
         NovitaTask(taskName: "", taskID: job, taskType: "", taskStatus: .unknown, createdAt: 0, models: [])
     }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         [("task_status", taskStatus.rawValue)] + models.map { ("model_status", $0.modelStatus.rawValue) }
     }
 

@@ -4,11 +4,11 @@
 /// The server's source is not public; its states are inferred from the endpoints' documented
 /// preconditions (SPEC 2, NuPIC). `model_ready` holds exactly when `state` is trained.
 public struct NuPICStatus: VocabularyProjection, Hashable, Encodable {
-    public static let name = "nupic"
-    public static let title = "NuPIC Training Module session status"
-    public static let phaseFields = ["state"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [NuPICState(phase).rawValue] }
-    public static let documentedValues = [
+    package static let name = "nupic"
+    package static let title = "NuPIC Training Module session status"
+    package static let phaseFields = ["state"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [NuPICState(phase).rawValue] }
+    package static let documentedValues = [
         DocumentedValues("state", produced: NuPICState.allCases.map(\.rawValue)),
         DocumentedValues("import_status", produced: ModelImportStatus.allCases.map(\.rawValue)),
     ]
@@ -27,7 +27,7 @@ public struct NuPICStatus: VocabularyProjection, Hashable, Encodable {
         importStatus = state.modelImport
     }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         [("state", state.rawValue), ("import_status", importStatus.rawValue)]
     }
 

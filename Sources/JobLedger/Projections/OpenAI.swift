@@ -2,30 +2,30 @@
 /// `{"object": "fine_tuning.job", "id", "model", "created_at", "finished_at", "fine_tuned_model",
 /// "status", "error", "training_file", "validation_file", "hyperparameters", "trained_tokens"}`.
 /// Times are Unix seconds; nullable keys are present as null when unknown.
-public struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
-    public static let name = "openai"
-    public static let title = "OpenAI fine-tuning FineTuningJob"
-    public static let phaseFields = ["status"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [OpenAIFineTuningStatus(phase).rawValue] }
-    public static let documentedValues = [DocumentedValues("status", produced: OpenAIFineTuningStatus.allCases.map(\.rawValue))]
+package struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
+    package static let name = "openai"
+    package static let title = "OpenAI fine-tuning FineTuningJob"
+    package static let phaseFields = ["status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [OpenAIFineTuningStatus(phase).rawValue] }
+    package static let documentedValues = [DocumentedValues("status", produced: OpenAIFineTuningStatus.allCases.map(\.rawValue))]
 
-    public var id: String
+    package var id: String
     /// The `created` base model, else null.
-    public var model: String?
-    public var createdAt: Int64
+    package var model: String?
+    package var createdAt: Int64
     /// Null until the job is in a terminal phase.
-    public var finishedAt: Int64?
+    package var finishedAt: Int64?
     /// The completed model, else null.
-    public var fineTunedModel: String?
-    public var status: OpenAIFineTuningStatus
+    package var fineTunedModel: String?
+    package var status: OpenAIFineTuningStatus
     /// `{"code": "job_failed", "message": <error>, "param": null}` when failed, else null.
-    public var errorMessage: String?
-    public var trainingFile: String?
-    public var validationFile: String?
+    package var errorMessage: String?
+    package var trainingFile: String?
+    package var validationFile: String?
     /// As Bluesight gives them: the `created` hyperparameters with every `configured` merged over them.
-    public var hyperparameters: JSONObject?
+    package var hyperparameters: JSONObject?
 
-    public init(_ state: JobState) {
+    package init(_ state: JobState) {
         id = state.job.rawValue
         model = state.creation.model
         createdAt = state.createdAt.unixSeconds
@@ -38,9 +38,9 @@ public struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
         hyperparameters = BluesightJob.hyperparameters(state)
     }
 
-    public var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
+    package var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("object")
         writer.plainString("fine_tuning.job")
@@ -82,13 +82,13 @@ public struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
 }
 
 /// OpenAI's fine-tuning job status values, all six.
-public enum OpenAIFineTuningStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum OpenAIFineTuningStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case validatingFiles = "validating_files"
     case queued, running, succeeded, failed, cancelled
 
     /// SPEC 2b's OpenAI table. Lossy: OpenAI has no state before validating files, and the
     /// training phases are all running.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized, .uploadingDataset, .processingData, .dataReady: self = .validatingFiles
         case .queued: self = .queued
@@ -104,5 +104,5 @@ public enum OpenAIFineTuningStatus: String, Sendable, Hashable, CaseIterable, Co
 }
 
 extension Vocabulary {
-    public static let openai = Vocabulary(OpenAIFineTuningJob.self)
+    package static let openai = Vocabulary(OpenAIFineTuningJob.self)
 }

@@ -3,14 +3,14 @@
 /// "TrainingStartTime"?, "TrainingEndTime"?, "LastModifiedTime", "ModelArtifacts"?,
 /// "SecondaryStatusTransitions"}`. Times are epoch seconds as JSON numbers, fractions kept (the
 /// AWS JSON protocol); absent values are omitted.
-public struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
-    public static let name = "sagemaker"
-    public static let title = "AWS SageMaker DescribeTrainingJob"
-    public static let phaseFields = ["TrainingJobStatus", "SecondaryStatus"]
-    public static func phaseValues(_ phase: Phase) -> [String] {
+package struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
+    package static let name = "sagemaker"
+    package static let title = "AWS SageMaker DescribeTrainingJob"
+    package static let phaseFields = ["TrainingJobStatus", "SecondaryStatus"]
+    package static func phaseValues(_ phase: Phase) -> [String] {
         [SageMakerTrainingJobStatus(phase).rawValue, SageMakerSecondaryStatus(phase).rawValue]
     }
-    public static let documentedValues = [
+    package static let documentedValues = [
         DocumentedValues(
             "TrainingJobStatus", produced: SageMakerTrainingJobStatus.allCases.map(\.rawValue),
             notProduced: ["Stopping", "Deleting"]),
@@ -23,25 +23,25 @@ public struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
     ]
 
     /// AWS's limit on FailureReason (and our StatusMessage), in characters.
-    public static let maximumReasonLength = 1024
+    package static let maximumReasonLength = 1024
 
-    public var trainingJobName: String
-    public var trainingJobStatus: SageMakerTrainingJobStatus
-    public var secondaryStatus: SageMakerSecondaryStatus
+    package var trainingJobName: String
+    package var trainingJobStatus: SageMakerTrainingJobStatus
+    package var secondaryStatus: SageMakerSecondaryStatus
     /// The `failed` event's error, cut at 1024 characters.
-    public var failureReason: String?
-    public var creationTime: Timestamp
+    package var failureReason: String?
+    package var creationTime: Timestamp
     /// The `trainingStarted` time.
-    public var trainingStartTime: Timestamp?
+    package var trainingStartTime: Timestamp?
     /// The terminal event's time.
-    public var trainingEndTime: Timestamp?
+    package var trainingEndTime: Timestamp?
     /// The last event's time.
-    public var lastModifiedTime: Timestamp
+    package var lastModifiedTime: Timestamp
     /// `{"S3ModelArtifacts": <completed model>}` once completed.
-    public var s3ModelArtifacts: String?
-    public var secondaryStatusTransitions: [SageMakerSecondaryStatusTransition]
+    package var s3ModelArtifacts: String?
+    package var secondaryStatusTransitions: [SageMakerSecondaryStatusTransition]
 
-    public init(_ state: JobState) {
+    package init(_ state: JobState) {
         trainingJobName = state.job.rawValue
         trainingJobStatus = SageMakerTrainingJobStatus(state.phase)
         secondaryStatus = SageMakerSecondaryStatus(state.phase)
@@ -69,12 +69,12 @@ public struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
 
     static func reason(_ error: String) -> String { String(error.prefix(maximumReasonLength)) }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         [("TrainingJobStatus", trainingJobStatus.rawValue), ("SecondaryStatus", secondaryStatus.rawValue)]
             + secondaryStatusTransitions.map { ("SecondaryStatus", $0.status.rawValue) }
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("TrainingJobName")
         writer.string(trainingJobName)
@@ -114,17 +114,17 @@ public struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
 }
 
 /// One item of SageMaker's `SecondaryStatusTransitions`: a SecondaryStatus the job was in.
-public struct SageMakerSecondaryStatusTransition: Sendable, Hashable, Encodable, JSONRenderable {
-    public var status: SageMakerSecondaryStatus
+package struct SageMakerSecondaryStatusTransition: Sendable, Hashable, Encodable, JSONRenderable {
+    package var status: SageMakerSecondaryStatus
     /// The time of the event that entered the status.
-    public var startTime: Timestamp
+    package var startTime: Timestamp
     /// The time of the event that left it; omitted for the current status, equal to the start
     /// for a terminal one.
-    public var endTime: Timestamp?
+    package var endTime: Timestamp?
     /// Our short sentence for the status; the error (cut at 1024 characters) for Failed.
-    public var statusMessage: String
+    package var statusMessage: String
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("Status")
         writer.plainString(status.rawValue)
@@ -141,14 +141,14 @@ public struct SageMakerSecondaryStatusTransition: Sendable, Hashable, Encodable,
 }
 
 /// SageMaker's TrainingJobStatus values our events produce (Stopping and Deleting are not).
-public enum SageMakerTrainingJobStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum SageMakerTrainingJobStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case inProgress = "InProgress"
     case completed = "Completed"
     case failed = "Failed"
     case stopped = "Stopped"
 
     /// SPEC 2b's SageMaker table. Lossy: every phase before a terminal one is InProgress.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized, .queued, .uploadingDataset, .processingData, .dataReady, .trainingStarted, .training,
             .trained, .uploadingModel:
@@ -164,7 +164,7 @@ public enum SageMakerTrainingJobStatus: String, Sendable, Hashable, CaseIterable
 }
 
 /// SageMaker's SecondaryStatus values our events produce.
-public enum SageMakerSecondaryStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum SageMakerSecondaryStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case starting = "Starting"
     case pending = "Pending"
     case downloading = "Downloading"
@@ -175,7 +175,7 @@ public enum SageMakerSecondaryStatus: String, Sendable, Hashable, CaseIterable, 
     case stopped = "Stopped"
 
     /// SPEC 2b's SageMaker table.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized: self = .starting
         case .queued: self = .pending
@@ -192,7 +192,7 @@ public enum SageMakerSecondaryStatus: String, Sendable, Hashable, CaseIterable, 
     }
 
     /// Our StatusMessage for the status (Failed's is the error instead).
-    public var message: String {
+    package var message: String {
         switch self {
         case .starting: "Starting the training job."
         case .pending: "The training job is waiting for compute capacity."
@@ -207,5 +207,5 @@ public enum SageMakerSecondaryStatus: String, Sendable, Hashable, CaseIterable, 
 }
 
 extension Vocabulary {
-    public static let sagemaker = Vocabulary(SageMakerTrainingJob.self)
+    package static let sagemaker = Vocabulary(SageMakerTrainingJob.self)
 }

@@ -1,11 +1,11 @@
 /// Sestek's "Check Training & Inference Status" response (seed 000):
 /// `{"percent": Int, "trainingStatus": String, "inferenceStatus": "Pending" | "Running" | null}`.
 public struct SestekProgress: VocabularyProjection, Hashable, Encodable {
-    public static let name = "sestek"
-    public static let title = "Sestek (Knovvu) Check Training & Inference Status"
-    public static let phaseFields = ["trainingStatus"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [SestekTrainingStatus(phase).rawValue] }
-    public static let documentedValues = [
+    package static let name = "sestek"
+    package static let title = "Sestek (Knovvu) Check Training & Inference Status"
+    package static let phaseFields = ["trainingStatus"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [SestekTrainingStatus(phase).rawValue] }
+    package static let documentedValues = [
         DocumentedValues("trainingStatus", produced: SestekTrainingStatus.allCases.map(\.rawValue)),
         DocumentedValues("inferenceStatus", produced: ["null"] + SestekInferenceStatus.allCases.map(\.rawValue)),
     ]
@@ -28,7 +28,7 @@ public struct SestekProgress: VocabularyProjection, Hashable, Encodable {
         inferenceStatus = SestekInferenceStatus(state.inference)
     }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         [("trainingStatus", trainingStatus.rawValue), ("inferenceStatus", inferenceStatus?.rawValue ?? "null")]
     }
 

@@ -2,12 +2,12 @@
 /// `{"name": "customJobs/<job>", "displayName", "state", "createTime", "startTime"?, "endTime"?,
 /// "updateTime", "error"?}`. Times are RFC 3339 UTC with `Z` and 0, 3, 6 or 9 fractional digits;
 /// unset fields are omitted (ProtoJSON never writes null).
-public struct VertexCustomJob: VocabularyProjection, Hashable, Encodable {
-    public static let name = "vertex"
-    public static let title = "Google Vertex AI CustomJob"
-    public static let phaseFields = ["state"]
-    public static func phaseValues(_ phase: Phase) -> [String] { [VertexJobState(phase).rawValue] }
-    public static let documentedValues = [
+package struct VertexCustomJob: VocabularyProjection, Hashable, Encodable {
+    package static let name = "vertex"
+    package static let title = "Google Vertex AI CustomJob"
+    package static let phaseFields = ["state"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [VertexJobState(phase).rawValue] }
+    package static let documentedValues = [
         DocumentedValues(
             "state", produced: VertexJobState.allCases.map(\.rawValue),
             notProduced: [
@@ -18,33 +18,33 @@ public struct VertexCustomJob: VocabularyProjection, Hashable, Encodable {
     ]
 
     /// `google.rpc.Status`: `{"code", "message"}`.
-    public struct Status: Sendable, Hashable {
+    package struct Status: Sendable, Hashable {
         /// `google.rpc.Code`: 13 INTERNAL for a failed job, 1 CANCELLED for a cancelled one.
-        public var code: Int
-        public var message: String
+        package var code: Int
+        package var message: String
 
-        public init(code: Int, message: String) {
+        package init(code: Int, message: String) {
             self.code = code
             self.message = message
         }
     }
 
     /// `customJobs/<job>`.
-    public var name: String
+    package var name: String
     /// The `created` name, else the job id.
-    public var displayName: String
-    public var state: VertexJobState
-    public var createTime: Timestamp
+    package var displayName: String
+    package var state: VertexJobState
+    package var createTime: Timestamp
     /// The first time the job was RUNNING (`trainingStarted`).
-    public var startTime: Timestamp?
+    package var startTime: Timestamp?
     /// The terminal event's time.
-    public var endTime: Timestamp?
+    package var endTime: Timestamp?
     /// The last event's time.
-    public var updateTime: Timestamp
+    package var updateTime: Timestamp
     /// Only when failed (code 13, the error) or cancelled (code 1, the reason or "cancelled").
-    public var error: Status?
+    package var error: Status?
 
-    public init(_ state: JobState) {
+    package init(_ state: JobState) {
         name = "customJobs/" + state.job.rawValue
         displayName = state.creation.name ?? state.job.rawValue
         self.state = VertexJobState(state.phase)
@@ -59,11 +59,11 @@ public struct VertexCustomJob: VocabularyProjection, Hashable, Encodable {
         }
     }
 
-    public var enumValues: [(field: String, value: String)] {
+    package var enumValues: [(field: String, value: String)] {
         [("state", state.rawValue)] + (error.map { [("error.code", String($0.code))] } ?? [])
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("name")
         writer.string(name)
@@ -97,7 +97,7 @@ public struct VertexCustomJob: VocabularyProjection, Hashable, Encodable {
 }
 
 /// Vertex AI's JobState values our events produce.
-public enum VertexJobState: String, Sendable, Hashable, CaseIterable, Codable {
+package enum VertexJobState: String, Sendable, Hashable, CaseIterable, Codable {
     case queued = "JOB_STATE_QUEUED"
     case pending = "JOB_STATE_PENDING"
     case running = "JOB_STATE_RUNNING"
@@ -106,7 +106,7 @@ public enum VertexJobState: String, Sendable, Hashable, CaseIterable, Codable {
     case cancelled = "JOB_STATE_CANCELLED"
 
     /// SPEC 2b's Vertex table. Lossy: the data stages are all PENDING, the training phases RUNNING.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized, .queued: self = .queued
         case .uploadingDataset, .processingData, .dataReady: self = .pending
@@ -122,5 +122,5 @@ public enum VertexJobState: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 extension Vocabulary {
-    public static let vertex = Vocabulary(VertexCustomJob.self)
+    package static let vertex = Vocabulary(VertexCustomJob.self)
 }

@@ -4,7 +4,7 @@
 /// A vocabulary lives in its own file and is listed once in ``Vocabulary/allCases``
 /// (Registry.swift); the CLI's `--vocabulary` names and help, the docs' mapping tables, the
 /// golden files and the "every documented value is reached" test all come from that list.
-public protocol VocabularyProjection: JSONRenderable, Sendable {
+package protocol VocabularyProjection: JSONRenderable, Sendable {
     /// The CLI name (`--vocabulary NAME`) and the key in a replay line.
     static var name: String { get }
     /// Whose response this is, for help and docs: "AWS SageMaker DescribeTrainingJob".
@@ -25,14 +25,14 @@ public protocol VocabularyProjection: JSONRenderable, Sendable {
 }
 
 /// The documented values of one enum-valued field of a vocabulary.
-public struct DocumentedValues: Sendable, Hashable {
-    public var field: String
+package struct DocumentedValues: Sendable, Hashable {
+    package var field: String
     /// Reached by some legal log (or, for Novita's UNKNOWN, by an unreadable log).
-    public var produced: [String]
+    package var produced: [String]
     /// Documented by the platform but never produced from our events (lossy).
-    public var notProduced: [String]
+    package var notProduced: [String]
 
-    public init(_ field: String, produced: [String], notProduced: [String] = []) {
+    package init(_ field: String, produced: [String], notProduced: [String] = []) {
         self.field = field
         self.produced = produced
         self.notProduced = notProduced
@@ -71,9 +71,9 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
     public var rawValue: String { entry.name }
     public var title: String { entry.title }
     public var phaseFields: [String] { entry.phaseFields }
-    public var documentedValues: [DocumentedValues] { entry.documentedValues }
+    package var documentedValues: [DocumentedValues] { entry.documentedValues }
 
-    public init<Projection: VocabularyProjection>(_ projection: Projection.Type) {
+    package init<Projection: VocabularyProjection>(_ projection: Projection.Type) {
         entry = Entry(projection)
     }
 
