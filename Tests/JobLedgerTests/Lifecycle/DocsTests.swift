@@ -26,6 +26,29 @@ import Testing
         }
     }
 
+    /// docs/api.md lists every public type of the library (top-level and nested), so the public
+    /// surface is a decision written down, not an accident.
+    @Test func everyPublicTypeIsListed() throws {
+        let root = Executables.packageRoot
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/api.md"), encoding: .utf8)
+        let sources = root.appendingPathComponent("Sources/JobLedger")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        let declaration = try Regex(#"^\s*public (?:final class|struct|enum|protocol|actor|typealias) ([A-Za-z0-9_]+)"#)
+        var types: [String] = []
+        for file in files {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                if let match = try declaration.firstMatch(in: String(line)), let name = match.output[1].substring {
+                    types.append(String(name))
+                }
+            }
+        }
+        #expect(types.count > 20)
+        for type in Set(types).sorted() {
+            #expect(doc.contains("`\(type)`"), "docs/api.md does not list the public type \(type)")
+        }
+    }
+
     /// The README's embedding example, run as written.
     @Test func readmeEmbeddingExample() throws {
         let ledger = Ledger.inMemory()
