@@ -27,6 +27,9 @@ extension JobState {
             !PhaseSet(.processingData, .dataReady).contains(phase) || dataProcessingStarted,
             "phase \(phase) without data processing")
         let history = phaseHistory
+        // Each phase is entered at most once, which is what bounds the inline history.
+        expect(Set(history.map(\.phase)).count == history.count, "a phase entered twice: \(history.map(\.phase))")
+        expect(history.count <= PackedPhaseChanges.capacity + 1, "\(history.count) phase changes, more than the history holds")
         expect(history.last?.phase == phase, "phase history ends in \(String(describing: history.last?.phase)), not \(phase)")
         expect(history.count <= Phase.allCases.count, "phase history of \(history.count) entries")
         for (earlier, later) in zip(history, history.dropFirst()) {

@@ -338,29 +338,59 @@ public struct JobState: Sendable, Hashable {
     }
 }
 
-/// A job's phase changes after `created`, one 16-byte record each: a few bytes per change of
-/// phase, never per event, and one `append` on the replay path.
+/// A job's phase changes after `created`, held inline: the lifecycle enters each phase at most
+/// once (the data stages and `queued` at most once, the training stages strictly in order, the
+/// terminal phases end it), so a job has at most ``capacity`` changes — bounded per job, never
+/// per event — and recording one allocates nothing. Each change is two words: the seconds, and
+/// the nanoseconds with the phase in the top byte.
 struct PackedPhaseChanges: Sendable, Hashable {
-    private struct Change: Sendable, Hashable {
-        var seconds: Int64
-        var nanoseconds: Int32
-        var phase: UInt8
-    }
-    private var changes: [Change] = []
+    /// One change per phase but the first: the most a legal log can make.
+    static let capacity = 12
+    private var words: (
+        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
+    ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private var count = 0
 
     @inline(__always)
     mutating func append(_ phase: Phase, at: Timestamp, createdAt: Timestamp) {
-        if changes.isEmpty { changes.reserveCapacity(12) }
-        changes.append(
-            Change(seconds: at.seconds, nanoseconds: at.nanoseconds, phase: UInt8(truncatingIfNeeded: phase.bit.trailingZeroBitCount)))
+        // A legal log cannot pass the capacity (see above); were the table ever changed so that
+        // it could, the history keeps its first changes rather than trap.
+        guard count < Self.capacity else { return }
+        let index = count
+        withUnsafeMutableBytes(of: &words) { raw in
+            let slots = raw.bindMemory(to: UInt64.self)
+            slots[2 * index] = UInt64(bitPattern: at.seconds)
+            slots[2 * index + 1] = UInt64(UInt32(bitPattern: at.nanoseconds)) | UInt64(phase.bit.trailingZeroBitCount) << 56
+        }
+        count += 1
     }
 
     /// The history: `start`, then every change in order.
     func decode(start: JobState.PhaseChange) -> [JobState.PhaseChange] {
         let phases = Phase.allCases
-        return [start]
-            + changes.map {
-                JobState.PhaseChange(phase: phases[Int($0.phase)], at: Timestamp(seconds: $0.seconds, nanoseconds: Int64($0.nanoseconds)))
+        var history = [start]
+        var words = self.words
+        withUnsafeBytes(of: &words) { raw in
+            let slots = raw.bindMemory(to: UInt64.self)
+            for index in 0..<count {
+                let seconds = Int64(bitPattern: slots[2 * index])
+                let packed = slots[2 * index + 1]
+                let nanoseconds = Int64(packed & 0xFFFF_FFFF)
+                history.append(
+                    JobState.PhaseChange(phase: phases[Int(packed >> 56)], at: Timestamp(seconds: seconds, nanoseconds: nanoseconds)))
             }
+        }
+        return history
+    }
+
+    static func == (lhs: PackedPhaseChanges, rhs: PackedPhaseChanges) -> Bool {
+        lhs.count == rhs.count && lhs.decode(start: .init(phase: .initialized, at: Timestamp(seconds: 0)))
+            == rhs.decode(start: .init(phase: .initialized, at: Timestamp(seconds: 0)))
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for change in decode(start: .init(phase: .initialized, at: Timestamp(seconds: 0))) { hasher.combine(change) }
     }
 }
