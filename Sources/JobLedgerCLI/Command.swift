@@ -32,7 +32,7 @@ extension Command {
 enum Commands {
     static let all: [CommandSpec] = [
         ReplayCommand.spec, StatusCommand.spec, ListCommand.spec, HistoryCommand.spec, AppendCommand.spec,
-        CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec,
+        CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec, FollowCommand.spec,
     ]
 
     static var overview: String {

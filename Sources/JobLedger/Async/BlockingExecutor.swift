@@ -48,6 +48,10 @@ public final class BlockingExecutor: Sendable {
         }
     }
 
+    /// The number of pieces of work running now.
+    public var running: Int { active.load(ordering: .relaxed) }
+    private let active = Atomic<Int>(0)
+
     /// The number of pieces of work queued and not yet started.
     public var queued: Int { state.withLock { $0.queue.count - $0.head } }
 
@@ -133,7 +137,9 @@ public final class BlockingExecutor: Sendable {
             switch next() {
             case .work(let work):
                 if work.status.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged {
+                    active.add(1, ordering: .relaxed)
                     work.run()
+                    active.subtract(1, ordering: .relaxed)
                 }
             case .exit:
                 return

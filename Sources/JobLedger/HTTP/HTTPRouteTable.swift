@@ -82,9 +82,13 @@ public final class HTTPRouteTable: Sendable {
         case .failure(let response): return response
         case .success(let (route, parameters)):
             do {
-                return try await ledger.executor.run { [self] in
-                    self.run(route, request: request, parameters: parameters)
+                // A request about one job takes its turn with that job's other calls (AsyncLedger).
+                let job = (parameters["modelId"] ?? parameters["id"] ?? parameters["key"] ?? request.queryValue("job_uuid"))
+                    .flatMap { JobID(validating: $0) }
+                if let job {
+                    return try await ledger.run(job: job) { [self] _ in self.run(route, request: request, parameters: parameters) }
                 }
+                return try await ledger.run { [self] _ in self.run(route, request: request, parameters: parameters) }
             } catch {
                 return HTTPFailure(status: 503, code: "cancelled", message: "the request was cancelled before it ran")
                     .response(route.spec.vendor.errorStyle)

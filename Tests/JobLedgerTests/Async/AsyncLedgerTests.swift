@@ -1,0 +1,123 @@
+import Foundation
+import JobLedger
+import Synchronization
+import Testing
+
+/// The async API never blocks the cooperative pool: blocking store work runs on the library's own
+/// threads, and a cancelled call that has not started does nothing.
+@Suite struct AsyncLedgerTests {
+    /// Holds `job`'s lock (inside the store's `update`) on a thread of its own until released.
+    final class HeldLock: Sendable {
+        private let held = DispatchSemaphore(value: 0)
+        private let release = DispatchSemaphore(value: 0)
+        let released = Atomic<Bool>(false)
+
+        init(_ ledger: Ledger, _ job: JobID) {
+            let thread = Thread { [self] in
+                _ = try? ledger.store.update(job) { _ throws(JobLedgerError) -> Decision<Void> in
+                    self.held.signal()
+                    // Released by the test, or after 30 s so a broken test cannot hang the run.
+                    _ = self.release.wait(timeout: .now() + 30)
+                    self.released.store(true, ordering: .sequentiallyConsistent)
+                    return Decision(append: [])
+                }
+            }
+            thread.start()
+            held.wait()
+        }
+
+        func unlock() { release.signal() }
+    }
+
+    @Test func appendsWaitingOnAHeldLockLeaveTheCooperativePoolFree() async throws {
+        let ledger = try Logs.ledger(Logs.reaching(.training), job: "busy")
+        try ledger.append(.created(Creation(origin: .api)), to: JobID("other"))
+        let busy = try JobID("busy")
+        let other = try JobID("other")
+        let async = AsyncLedger(ledger, executor: BlockingExecutor(threads: 2))
+        let lock = HeldLock(ledger, busy)
+
+        // Far more waiting appends than the cooperative pool has threads.
+        let waiting = 8 * max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let appends = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<waiting {
+                    group.addTask { try await async.append(.progressed(percent: 10, epoch: 1), to: busy) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // Other tasks, as many again, each yielding many times: they all finish while the lock is held.
+        let others = await withTaskGroup(of: Int.self) { group in
+            for index in 0..<waiting {
+                group.addTask {
+                    var sum = 0
+                    for step in 0..<100 {
+                        sum += index * step
+                        await Task.yield()
+                    }
+                    return sum
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(others == (0..<waiting).reduce(0) { $0 + $1 * 4950 })
+        // Another job's append goes through the executor while the busy job waits.
+        let recorded = try await async.append(.queued, to: other)
+        #expect(recorded.seq == 2)
+        let released = lock.released.load(ordering: .sequentiallyConsistent)
+        #expect(!released, "the other tasks ran while the lock was held")
+
+        lock.unlock()
+        try await appends.value
+        #expect(try ledger.events(of: busy).count == Logs.reaching(.training).count + waiting)
+    }
+
+    @Test func aCallCancelledBeforeItStartsDoesNothing() async throws {
+        let ledger = try Logs.ledger(Logs.reaching(.training), job: "busy")
+        let busy = try JobID("busy")
+        let elsewhere = try JobID("elsewhere")
+        let async = AsyncLedger(ledger, executor: BlockingExecutor(threads: 1))
+        let lock = HeldLock(ledger, busy)
+        let first = Task { try await async.append(.progressed(percent: 20, epoch: nil), to: busy) }
+        // The executor's only thread is blocked on the held lock; the next call queues behind it.
+        while async.executor.running < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let second = Task { try await async.append(.created(Creation(origin: .api)), to: elsewhere) }
+        while async.executor.queued < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        second.cancel()
+        await #expect(throws: CancellationError.self) { try await second.value }
+        lock.unlock()
+        #expect(try await first.value.seq == Logs.reaching(.training).count + 1)
+        #expect(try ledger.store.events(of: elsewhere).isEmpty, "the cancelled append never ran")
+
+        // A task cancelled before it calls does nothing either.
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await async.append(.progressed(percent: 40, epoch: nil), to: busy)
+        }
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(try ledger.events(of: busy).count == Logs.reaching(.training).count + 1)
+    }
+
+    @Test func theAsyncAPIAnswersAsTheLedgerDoes() async throws {
+        let ledger = Ledger.inMemory()
+        let async = AsyncLedger(ledger)
+        let job = try JobID("m-1")
+        await #expect(throws: JobLedgerError.self) { try await async.state(of: job) }
+        try await async.append(.created(Creation(origin: .api, name: "m")), to: job)
+        try await async.append(contentsOf: [PendingEvent(.trainingStarted(resources: nil)), PendingEvent(.trainingFinished)], to: job)
+        try await async.append(.completed(model: "m.bin"), to: job)
+        #expect(try await async.checkProgress(job).inferenceStatus == .pending)
+        #expect(try await async.events(of: job).count == 5)
+        #expect(try await async.jobs() == [job])
+        #expect(try await async.list().list.tasks.count == 1)
+        #expect(try await async.status(of: job, vocabularies: [.sestek]).json == ledger.status(of: job, vocabularies: [.sestek]).json)
+        #expect(try await async.canInfer(job) == ledger.canInfer(job))
+        do {
+            try await async.append(.queued, to: job)
+            Issue.record("an illegal transition was accepted")
+        } catch let error as JobLedgerError {
+            #expect(error.code == .illegalTransition)
+        }
+    }
+}
