@@ -39,7 +39,7 @@ extension HTTPRouteTable {
     static let otherRoutes: [(HTTPRouteSpec, Handler)] = [
         (HTTPRouteSpec(
             "GET", "/v1/post-training/job/status", "llamaStackJobStatus", "Get the status of a training job.", vendor: .llamaStack,
-            parameters: [P("job_uuid", in: .query, required: true, "The UUID of the job to get the status of.")],
+            parameters: [P("job_uuid", in: .query, required: true, pattern: jobIDPattern, "The UUID of the job to get the status of.")],
             responses: [
                 R(200, "PostTrainingJobStatusResponse", "A PostTrainingJobStatusResponse."),
                 R(400, "Error", "job_uuid is missing or not a valid job id."),
