@@ -89,9 +89,11 @@ public final class HTTPRouteTable: Sendable {
                     return try await ledger.run(job: job) { [self] _ in self.run(route, request: request, parameters: parameters) }
                 }
                 return try await ledger.run { [self] _ in self.run(route, request: request, parameters: parameters) }
+            } catch let error as JobLedgerError {
+                return decorate(failure(error).response(route.spec.vendor.errorStyle), route.spec, parameters)  // shut down
             } catch {
-                return HTTPFailure(status: 503, code: "cancelled", message: "the request was cancelled before it ran")
-                    .response(route.spec.vendor.errorStyle)
+                let failure = HTTPFailure(status: 503, code: "cancelled", message: "the request was cancelled before it ran")
+                return decorate(failure.response(route.spec.vendor.errorStyle), route.spec, parameters)
             }
         }
     }
