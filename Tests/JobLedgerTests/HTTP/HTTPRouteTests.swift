@@ -326,6 +326,45 @@ import Testing
         #expect(!list.text.contains(directory))
     }
 
+    @Test func aStoreThatCannotBeReadOrWrittenIsA500WithoutItsPath() async throws {
+        let directory = Logs.temporaryDirectory()
+        let logged = Mutex<[String]>([])
+        let routes = try Self.table(directory) { line in logged.withLock { $0.append(line) } }
+        try FileManager.default.removeItem(atPath: directory)
+        let list = await routes.respond(to: Self.get("/v3/training"))
+        let create = await routes.respond(to: Self.post("/training/jobs", #"{"task":"classification","training_file":"f"}"#))
+        for response in [list, create] {
+            #expect(response.status == 500)
+            #expect(response.header("JobLedger-Error-Code") == "io_error")
+            #expect(!response.text.contains(directory), "\(response.text)")
+        }
+        guard case .object(let error)? = try Self.object(create)["error"] else { throw JobLedgerError(.invalidArgument, "no error object") }
+        #expect(error["type"] == "server_error")
+        #expect(logged.withLock { $0.count } == 2)
+        #expect(logged.withLock { $0.allSatisfy { $0.contains(directory) } })
+    }
+
+    @Test func progressEventsResumeAfterTheLastEventIDThenGoLive() async throws {
+        let ledger = try Logs.ledger(Logs.reaching(.training), job: "sse")  // created, trainingStarted, progressed 10
+        let job = try JobID("sse")
+        let async = AsyncLedger(ledger)
+        #expect(ProgressEvents.lastEventID(" 2 ") == 2)
+        #expect(ProgressEvents.lastEventID("x") == 0)
+        #expect(ProgressEvents.lastEventID(nil) == 0)
+        var frames = ProgressEvents(async, job: job, after: 2).makeAsyncIterator()
+        let third = try await frames.next().map { String(decoding: $0, as: UTF8.self) }
+        #expect(third == """
+            id: 3
+            event: progress
+            data: {"job":"sse","seq":3,"type":"progressed","sestek":{"percent":10,"trainingStatus":"Training","inferenceStatus":null}}
+
+
+            """)
+        try await async.append(.trainingFinished, to: job)
+        let fourth = try await frames.next().map { String(decoding: $0, as: UTF8.self) }
+        #expect(fourth?.hasPrefix("id: 4\nevent: progress\ndata: {\"job\":\"sse\",\"seq\":4,\"type\":\"trainingFinished\",\"sestek\":{\"percent\":100,\"trainingStatus\":\"Trained\"") == true)
+    }
+
     @Test func unknownRoutesAndMethodsAndLimits() async throws {
         let routes = try HTTPRouteTable(
             ledger: .inMemory(), limits: HTTPLimits(maxBodyBytes: 64, maxHeaderBytes: 256, maxHeaderCount: 4), authorize: { _ in true })
