@@ -274,9 +274,10 @@ def main():
         while len(got) < count:
             line = response.readline().decode()
             if line == "\n":
-                got.append(dict(part.split(": ", 1) for part in frame))
+                if frame:  # a heartbeat comment alone makes no frame
+                    got.append(dict(part.split(": ", 1) for part in frame))
                 frame = []
-            else:
+            elif not line.startswith(":"):
                 frame.append(line.rstrip("\n"))
         connection.close()
         return 200, got

@@ -363,6 +363,11 @@ import Testing
         try await async.append(.trainingFinished, to: job)
         let fourth = try await frames.next().map { String(decoding: $0, as: UTF8.self) }
         #expect(fourth?.hasPrefix("id: 4\nevent: progress\ndata: {\"job\":\"sse\",\"seq\":4,\"type\":\"trainingFinished\",\"sestek\":{\"percent\":100,\"trainingStatus\":\"Trained\"") == true)
+
+        // Nothing new: heartbeat comments, so a server notices a client that went away.
+        var quiet = ProgressEvents(async, job: job, after: 4, heartbeat: .milliseconds(20)).makeAsyncIterator()
+        #expect(try await quiet.next() == ProgressEvents.heartbeatFrame)
+        #expect(try await quiet.next() == ProgressEvents.heartbeatFrame)
     }
 
     @Test func unknownRoutesAndMethodsAndLimits() async throws {
