@@ -29,27 +29,36 @@ import Testing
         func unlock() { release.signal() }
     }
 
-    @Test func appendsWaitingOnAHeldLockLeaveTheCooperativePoolFree() async throws {
-        let ledger = try Logs.ledger(Logs.reaching(.training), job: "busy")
-        try ledger.append(.created(Creation(origin: .api)), to: JobID("other"))
-        let busy = try JobID("busy")
+    /// Locks held on twice as many jobs as the cooperative pool has threads, appends waiting on
+    /// each: were any of them blocking a pool thread, the pool would be exhausted and the other
+    /// tasks could not finish until the locks are released.
+    @Test(arguments: ["memory", "directory"])
+    func appendsWaitingOnHeldLocksLeaveTheCooperativePoolFree(store: String) async throws {
+        let ledger = store == "memory" ? Ledger.inMemory() : try Ledger(directory: Logs.temporaryDirectory(), durability: .none)
+        let width = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let busy = try (0..<2 * width).map { try JobID("busy-\($0)") }
+        for job in busy { _ = try Logs.ledger(Logs.reaching(.training), job: job.rawValue, ledger: ledger) }
         let other = try JobID("other")
-        let async = AsyncLedger(ledger, executor: BlockingExecutor(threads: 2))
-        let lock = HeldLock(ledger, busy)
+        try ledger.append(.created(Creation(origin: .api)), to: other)
+        // One executor thread per locked job, and one more for everything else.
+        let async = AsyncLedger(ledger, executor: BlockingExecutor(threads: busy.count + 1))
+        let locks = busy.map { HeldLock(ledger, $0) }
 
-        // Far more waiting appends than the cooperative pool has threads.
-        let waiting = 8 * max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let waitingPerJob = 8
         let appends = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<waiting {
-                    group.addTask { try await async.append(.progressed(percent: 10, epoch: 1), to: busy) }
+                for job in busy {
+                    for _ in 0..<waitingPerJob {
+                        group.addTask { try await async.append(.progressed(percent: 10, epoch: 1), to: job) }
+                    }
                 }
                 try await group.waitForAll()
             }
         }
-        // Other tasks, as many again, each yielding many times: they all finish while the lock is held.
+        // As many other tasks again, each yielding many times: they all finish while the locks are held.
+        let count = busy.count * waitingPerJob
         let others = await withTaskGroup(of: Int.self) { group in
-            for index in 0..<waiting {
+            for index in 0..<count {
                 group.addTask {
                     var sum = 0
                     for step in 0..<100 {
@@ -61,16 +70,15 @@ import Testing
             }
             return await group.reduce(0, +)
         }
-        #expect(others == (0..<waiting).reduce(0) { $0 + $1 * 4950 })
-        // Another job's append goes through the executor while the busy job waits.
-        let recorded = try await async.append(.queued, to: other)
-        #expect(recorded.seq == 2)
-        let released = lock.released.load(ordering: .sequentiallyConsistent)
-        #expect(!released, "the other tasks ran while the lock was held")
+        #expect(others == (0..<count).reduce(0) { $0 + $1 * 4950 })
+        // Another job's append goes through the executor while the busy jobs wait.
+        #expect(try await async.append(.queued, to: other).seq == 2)
+        let released = locks.contains { $0.released.load(ordering: .sequentiallyConsistent) }
+        #expect(!released, "the other tasks ran while the locks were held")
 
-        lock.unlock()
+        for lock in locks { lock.unlock() }
         try await appends.value
-        #expect(try ledger.events(of: busy).count == Logs.reaching(.training).count + waiting)
+        for job in busy { #expect(try ledger.events(of: job).count == Logs.reaching(.training).count + waitingPerJob) }
     }
 
     @Test func aCallCancelledBeforeItStartsDoesNothing() async throws {
