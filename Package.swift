@@ -7,12 +7,20 @@ let package = Package(
         .library(name: "JobLedger", targets: ["JobLedger"]),
         .executable(name: "jobledger", targets: ["JobLedgerCLI"]),
         .executable(name: "jobledger-bench", targets: ["JobLedgerBench"]),
+        // The CLI's commands, so another package's executable (Postgres/: jobledger-pg) can run
+        // them with stores of its own.
+        .library(name: "JobLedgerCommands", targets: ["JobLedgerCommands"]),
+        // What every EventStore must do, for the tests of any package with a store.
+        .library(name: "JobLedgerStoreContract", targets: ["JobLedgerStoreContract"]),
     ],
     targets: [
         .target(name: "JobLedger"),
-        .executableTarget(name: "JobLedgerCLI", dependencies: ["JobLedger"]),
+        .target(name: "JobLedgerCommands", dependencies: ["JobLedger"]),
+        .executableTarget(name: "JobLedgerCLI", dependencies: ["JobLedgerCommands"]),
         .executableTarget(name: "JobLedgerBench", dependencies: ["JobLedger"]),
-        .testTarget(name: "JobLedgerTests", dependencies: ["JobLedger", "JobLedgerCLI", "JobLedgerBench"]),
+        .target(name: "JobLedgerStoreContract", dependencies: ["JobLedger"], path: "Tests/StoreContract"),
+        .testTarget(
+            name: "JobLedgerTests", dependencies: ["JobLedger", "JobLedgerCLI", "JobLedgerBench", "JobLedgerStoreContract"]),
         .testTarget(name: "PropertyTests", dependencies: ["JobLedger"]),
     ],
     swiftLanguageModes: [.v6]

@@ -47,7 +47,8 @@ public final class Ledger: Sendable {
     }
 
     /// Appends events to a job's log as one batch: all or none, one write (and one `fsync` on a
-    /// durable store).
+    /// durable store). All or none holds across a crash too: the batch's lines are framed as one
+    /// append, and recovery drops an append a crash cut short whole (docs/log-format.md, "Batches").
     @discardableResult
     public func append(contentsOf events: [PendingEvent], to job: JobID, expectedSeq: Int? = nil)
         throws(JobLedgerError) -> [RecordedEvent]
@@ -80,6 +81,11 @@ public final class Ledger: Sendable {
     /// Appends events of several jobs as one batch (e.g. what a server received in the last few
     /// milliseconds): all validated first, a rejected event rejects the batch; on a durable
     /// directory store one write per job and one sync for the whole batch.
+    ///
+    /// What a crash can leave: each job's part is framed as one append, so every job ends up with
+    /// all of its part or none of it; across jobs the batch is **not** atomic — a crash before
+    /// this returns can leave some jobs with their part and others without. Nothing is
+    /// acknowledged before it returns: after a crash, read each job back to learn what stayed.
     /// - Throws: as ``append(_:to:at:expectedSeq:)``, for the first bad event; nothing is written.
     @discardableResult
     public func append(batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {

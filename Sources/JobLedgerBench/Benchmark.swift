@@ -20,11 +20,16 @@ enum Benchmark {
         var skipBaseline = false
         var json = false
         var directory = "/tmp"
+        /// Another build's `jobledger` (e.g. an older commit's), whose whole-process replay of the
+        /// same workload is timed alternately with ours.
+        var baselineCLI: String?
     }
 
     static let usage = """
         usage: jobledger-bench [--jobs N] [--runs N] [--per-event N] [--batch N] [--batch-jobs N]
-                               [--skip-baseline] [--json] [--dir DIR]
+                               [--skip-baseline] [--json] [--dir DIR] [--baseline-cli PATH]
+               jobledger-bench hostile [--json]    (only the hostile-input figures)
+               jobledger-bench workload FILE [JOBS]
           --jobs N        jobs in the workload (16 events each; default 100000)
           --runs N        runs of each timed figure; the median is reported (default 5)
           --per-event N   events in the one-durable-append-per-event sample (default 4096)
@@ -33,6 +38,8 @@ enum Benchmark {
           --skip-baseline skip the JSONDecoder baseline (it takes seconds)
           --json          print only the JSON object
           --dir DIR       where to write the workload and the stores (default /tmp)
+          --baseline-cli PATH  another build's jobledger: its whole-process replay is timed
+                          alternately with this build's (e.g. an older commit's, for a regression)
         """
 
     static func parse(_ arguments: [String]) -> Options? {
@@ -49,6 +56,7 @@ enum Benchmark {
             case "--skip-baseline": options.skipBaseline = true
             case "--json": options.json = true
             case "--dir": guard let dir = rest.popFirst() else { return nil }; options.directory = dir
+            case "--baseline-cli": guard let path = rest.popFirst() else { return nil }; options.baselineCLI = path
             default: return nil
             }
         }
@@ -76,6 +84,9 @@ enum Benchmark {
             report.peakMemoryKB["in-process replay, \(options.jobs) jobs"] = peak
         }
 
+        progress(options, "hostile inputs: an 80,000-key line, 20,000 configured events")
+        HostileBenchmark.add(to: &report, root: root)
+
         if !options.skipBaseline {
             progress(options, "baseline: JSONDecoder")
             report.add("baseline JSONDecoder", events: events, seconds: median(1) { decoderBaselineOnce(workload) })
@@ -91,6 +102,17 @@ enum Benchmark {
                 return time
             }
             report.add("cli replay --vocabulary sestek", events: events, seconds: seconds)
+            if let other = options.baselineCLI {
+                progress(options, "the baseline build's jobledger replay, alternated with ours")
+                var theirs: [Double] = []
+                var ours: [Double] = []
+                for _ in 0..<max(3, options.runs) {
+                    theirs.append(Executable.run(other, ["replay", workload, "--vocabulary", "sestek"]).seconds)
+                    ours.append(Executable.run(cli, ["replay", workload, "--vocabulary", "sestek"]).seconds)
+                }
+                report.add("cli replay, this build (alternated)", events: events, seconds: ours.sorted()[ours.count / 2])
+                report.add("cli replay, baseline build (alternated)", events: events, seconds: theirs.sorted()[theirs.count / 2])
+            }
             report.peakMemoryKB["cli replay, \(options.jobs) jobs"] = rss
             progress(options, "memory flat in the log's length")
             for count in [10_000, 1_000_000] {
@@ -303,6 +325,12 @@ struct Report {
         }
         if let cli = rate("cli replay --vocabulary sestek"), let baseline = rate("baseline JSONDecoder") {
             ratios.append(("cli replay / JSONDecoder baseline", cli / baseline))
+        }
+        if let ours = rate("cli replay, this build (alternated)"), let theirs = rate("cli replay, baseline build (alternated)") {
+            ratios.append(("cli replay, this build / baseline build", ours / theirs))
+        }
+        if let configured = rate("replay 20,000 configured events"), let replay = rate("replay") {
+            ratios.append(("configured-event replay / workload replay", configured / replay))
         }
         if let ours = rate("durable append per event"), let bare = rate("bare write+fsync per event") {
             ratios.append(("per-event append time / bare write+fsync time", bare / ours))

@@ -15,6 +15,9 @@ case "workload":
     }
     Workload.write(jobs: jobs, to: arguments[1])
     exit(0)
+case "hostile":
+    // `jobledger-bench hostile`: the large inputs of the hostile-inputs issue alone.
+    exit(HostileBenchmark.main(Array(arguments.dropFirst())))
 default:
     exit(Benchmark.main(arguments))
 }

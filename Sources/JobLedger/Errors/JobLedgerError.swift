@@ -67,7 +67,7 @@ public struct JobLedgerError: Error, Sendable, Hashable, CustomStringConvertible
     public var description: String {
         var place = ""
         if let file {
-            place = file
+            place = Self.visible(file)
             if let line { place += ":\(line)" }
             place += ": "
         }
@@ -87,6 +87,27 @@ public struct JobLedgerError: Error, Sendable, Hashable, CustomStringConvertible
         var copy = self
         if copy.job == nil { copy.job = job }
         return copy
+    }
+
+    /// A path as it can be shown on a terminal: as it is, or — when it holds control characters,
+    /// which a file name may but a terminal must not receive raw — quoted with them escaped.
+    static func visible(_ path: String) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+        }
+        guard path.unicodeScalars.contains(where: isControl) else { return path }
+        var shown = "\""
+        for scalar in path.unicodeScalars {
+            if isControl(scalar) {
+                shown += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            } else if scalar == "\"" || scalar == "\\" {
+                shown += "\\" + String(scalar)
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown + "\""
     }
 
     /// `text` in double quotes with control characters made visible, for messages.

@@ -17,11 +17,25 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Nanoseconds past `seconds`, 0 ..< 1,000,000,000.
     public let nanoseconds: Int32
 
-    /// A timestamp; nanoseconds outside 0 ..< 10⁹ carry into the seconds.
+    /// A timestamp; nanoseconds outside 0 ..< 10⁹ carry into the seconds. Never traps: a sum
+    /// past `Int64`'s range saturates. A log accepts only ``logRange`` (years 0000…9999); an
+    /// append with a time outside it is refused as `invalid_event`.
     public init(seconds: Int64, nanoseconds: Int64 = 0) {
-        let carry = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        self.seconds = seconds + carry
-        self.nanoseconds = Int32(nanoseconds - carry * 1_000_000_000)
+        // Floor division without overflow: the carry is at most ±9.3 × 10⁹.
+        var carry = nanoseconds / 1_000_000_000
+        var rest = nanoseconds % 1_000_000_000
+        if rest < 0 {
+            carry -= 1
+            rest += 1_000_000_000
+        }
+        let (sum, overflow) = seconds.addingReportingOverflow(carry)
+        if overflow {
+            self.seconds = carry > 0 ? .max : .min
+            self.nanoseconds = carry > 0 ? 999_999_999 : 0
+        } else {
+            self.seconds = sum
+            self.nanoseconds = Int32(rest)
+        }
     }
 
     /// The current time of the system clock.
@@ -54,6 +68,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     static let earliestSeconds: Int64 = daysFromCivil(year: 0, month: 1, day: 1) * 86_400
     static let latestSeconds: Int64 = daysFromCivil(year: 9999, month: 12, day: 31) * 86_400 + 86_399
 
+    /// The times a log can hold: 0000-01-01T00:00:00Z … 9999-12-31T23:59:59.999999999Z, what
+    /// RFC 3339's four-digit years can write in UTC. The reader refuses any other, so the writer
+    /// refuses them too.
+    public static let logRange: ClosedRange<Timestamp> =
+        Timestamp(uncheckedSeconds: earliestSeconds, nanoseconds: 0)...Timestamp(
+            uncheckedSeconds: latestSeconds, nanoseconds: 999_999_999)
+
+    /// Whether a log can hold this time (``logRange``).
+    public var isInLogRange: Bool { seconds >= Self.earliestSeconds && seconds <= Self.latestSeconds }
+
     /// Parses RFC 3339 text, e.g. `2026-11-22T10:00:00Z` or `2026-11-22T10:00:00.25+01:00`.
     public init?(rfc3339 text: String) {
         var text = text
@@ -74,8 +98,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     func appendRFC3339(to bytes: inout [UInt8]) {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = Int(seconds - days * 86_400)
+        // Floor division that cannot overflow, even at Int64.min.
+        var days = seconds / 86_400
+        var secondOfDay = Int(seconds % 86_400)
+        if secondOfDay < 0 {
+            days -= 1
+            secondOfDay += 86_400
+        }
         let (year, month, day) = Self.civilFromDays(days)
         func two(_ value: Int) {
             bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
@@ -121,9 +150,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         var message: String
     }
 
-    /// Parses RFC 3339 from bytes; the hot path of replay.
-    @inline(__always)
+    /// Parses RFC 3339 from bytes: the whole of `p[0..<n]` must be one timestamp.
     static func parse(_ p: UnsafePointer<UInt8>, count n: Int) throws(ParseError) -> Timestamp {
+        var cache = DayCache()
+        let (time, length) = try read(p, count: n, cache: &cache)
+        guard length == n else { throw ParseError(message: "unexpected text after the time zone") }
+        return time
+    }
+
+    /// The day number of the last date read, keyed by the date's ten bytes: a log's lines share
+    /// their dates, and the day number is the costly part of a time.
+    struct DayCache {
+        var date: (UInt64, UInt16) = (0, 0)
+        var days: Int64 = 0
+    }
+
+    /// Reads one RFC 3339 timestamp at the start of `p[0..<n]` — the one reader of times, for the
+    /// log's fast path, its general reader and the API alike.
+    /// - Returns: the time (in UTC, offsets converted) and how many bytes it took.
+    /// - Throws: what is wrong, with the 1-based character.
+    @inline(__always)
+    static func read(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout DayCache) throws(ParseError) -> (Timestamp, Int) {
         @inline(__always) func digit(_ i: Int) throws(ParseError) -> Int {
             let d = p[i] &- UInt8(ascii: "0")
             guard d <= 9 else { throw ParseError(message: "expected a digit at character \(i + 1)") }
@@ -135,11 +182,24 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             }
         }
         guard n >= 20 else { throw ParseError(message: "too short for RFC 3339 (YYYY-MM-DDTHH:MM:SSZ)") }
-        let year = try digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
-        try sep(4, UInt8(ascii: "-"))
-        let month = try digit(5) * 10 + digit(6)
-        try sep(7, UInt8(ascii: "-"))
-        let day = try digit(8) * 10 + digit(9)
+        let raw = UnsafeRawPointer(p)
+        let date = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        let days: Int64
+        if date == cache.date {
+            days = cache.days
+        } else {
+            let year = try digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+            try sep(4, UInt8(ascii: "-"))
+            let month = try digit(5) * 10 + digit(6)
+            try sep(7, UInt8(ascii: "-"))
+            let day = try digit(8) * 10 + digit(9)
+            guard month >= 1 && month <= 12 else { throw ParseError(message: "month \(month) out of range") }
+            guard day >= 1 && day <= daysInMonth(year: year, month: month) else {
+                throw ParseError(message: "day \(day) out of range for \(year)-\(month < 10 ? "0" : "")\(month)")
+            }
+            days = daysFromCivil(year: year, month: month, day: day)
+            cache = DayCache(date: date, days: days)
+        }
         guard p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: "t") else {
             throw ParseError(message: "expected 'T' at character 11")
         }
@@ -148,10 +208,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let minute = try digit(14) * 10 + digit(15)
         try sep(16, UInt8(ascii: ":"))
         let second = try digit(17) * 10 + digit(18)
-        guard month >= 1 && month <= 12 else { throw ParseError(message: "month \(month) out of range") }
-        guard day >= 1 && day <= daysInMonth(year: year, month: month) else {
-            throw ParseError(message: "day \(day) out of range for \(year)-\(month < 10 ? "0" : "")\(month)")
-        }
         guard hour <= 23 else { throw ParseError(message: "hour \(hour) out of range") }
         guard minute <= 59 else { throw ParseError(message: "minute \(minute) out of range") }
         guard second <= 59 else { throw ParseError(message: "second \(second) out of range (leap seconds are not accepted)") }
@@ -174,7 +230,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             i += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            guard n - i == 6 else { throw ParseError(message: "offset must be ±HH:MM") }
+            guard n - i >= 6 else { throw ParseError(message: "offset must be ±HH:MM") }
             let offsetHour = try digit(i + 1) * 10 + digit(i + 2)
             try sep(i + 3, UInt8(ascii: ":"))
             let offsetMinute = try digit(i + 4) * 10 + digit(i + 5)
@@ -184,10 +240,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         default:
             throw ParseError(message: "expected 'Z' or an offset at character \(i + 1)")
         }
-        guard i == n else { throw ParseError(message: "unexpected text after the time zone") }
-        let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
-        return Timestamp(uncheckedSeconds: seconds, nanoseconds: Int32(nanos))
+        guard offsetSeconds == 0 || (seconds >= earliestSeconds && seconds <= latestSeconds) else {
+            throw ParseError(message: "outside 0000-01-01T00:00:00Z…9999-12-31T23:59:59Z once converted to UTC")
+        }
+        return (Timestamp(uncheckedSeconds: seconds, nanoseconds: Int32(nanos)), i)
     }
 
     @inline(__always) init(uncheckedSeconds seconds: Int64, nanoseconds: Int32) {

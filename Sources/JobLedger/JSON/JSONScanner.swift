@@ -87,14 +87,17 @@ struct JSONScanner {
         try expect(UInt8(ascii: "{"), "{")
         var object = JSONObject()
         if consume(UInt8(ascii: "}")) { return object }
+        object.reserveCapacity(4)
         repeat {
             skipWhitespace()
             let keyOffset = index
             guard index < count, base[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
-            if object[key] != nil { throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
             try expect(UInt8(ascii: ":"), "':' after key")
-            object.appendNew(key: key, value: try parseValue(depth: depth + 1))
+            let value = try parseValue(depth: depth + 1)
+            guard object.appendIfNew(key: key, value: value) else {
+                throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"")
+            }
         } while consume(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"), "',' or '}' in object")
         return object
@@ -239,11 +242,7 @@ struct JSONScanner {
     mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         skipWhitespace()
         let start = index
-        var negative = false
-        if index < count, base[index] == UInt8(ascii: "-") {
-            negative = true
-            index += 1
-        }
+        if index < count, base[index] == UInt8(ascii: "-") { index += 1 }
         let digitsStart = index
         guard index < count, base[index] >= UInt8(ascii: "0"), base[index] <= UInt8(ascii: "9") else {
             throw error("expected a digit")
@@ -273,63 +272,132 @@ struct JSONScanner {
             while index < count, base[index] >= UInt8(ascii: "0"), base[index] <= UInt8(ascii: "9") { index += 1 }
             guard index > exponentStart else { throw error("expected a digit in exponent") }
         }
-        if integral, digitsEnd - digitsStart <= 18 {
-            var value = 0
-            for i in digitsStart..<digitsEnd { value = value &* 10 &+ Int(base[i] &- UInt8(ascii: "0")) }
-            return .int(negative ? -value : value)
-        }
+        if integral, case (.integer(let value), _) = JSONInteger.scan(base, from: start, count) { return .int(value) }
+        if !integral, let value = fastDouble(start, index) { return .double(value) }
         let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
-        if integral, let value = Int(text) { return .int(value) }
         guard let value = Double(text), value.isFinite else {
-            throw JSONSyntaxError(offset: start, message: "number \(text) is out of range")
+            throw JSONSyntaxError(offset: start, message: "number \(text) is out of range (too large for a 64-bit float)")
+        }
+        // A number too small for a double reads as zero: refused like one too large, rather than
+        // silently changed. (Zero written as zero, e.g. `0.0e-400`, is fine.)
+        if value == 0, (digitsStart..<digitsEnd).contains(where: { base[$0] != UInt8(ascii: "0") }) || fractionHasNonZero(start, index) {
+            throw JSONSyntaxError(offset: start, message: "number \(text) is out of range (too small for a 64-bit float)")
         }
         return .double(value)
     }
 
-    /// Reads a JSON integer literal into `Int`, rejecting fractions, exponents and overflow.
+    /// The double of a number in `start..<end` (already checked by the grammar) when it can be
+    /// computed exactly: at most 15 significant digits and a power of ten of at most 22, where one
+    /// multiplication or division of exact doubles is correctly rounded (Clinger's fast path).
+    /// `nil` sends it to the standard library's conversion.
     @inline(__always)
-    mutating func parseInteger() throws(JSONSyntaxError) -> Int {
-        skipWhitespace()
-        let start = index
-        var negative = false
-        if index < count, base[index] == UInt8(ascii: "-") {
-            negative = true
-            index += 1
-        }
-        let digitsStart = index
-        var value = 0
-        while index < count {
-            let d = base[index] &- UInt8(ascii: "0")
-            if d > 9 { break }
-            value = value &* 10 &+ Int(d)
-            index += 1
-        }
-        let digits = index - digitsStart
-        guard digits > 0 else {
-            index = start
-            throw error("expected an integer")
-        }
-        if index < count, base[index] == UInt8(ascii: ".") || base[index] == UInt8(ascii: "e")
-            || base[index] == UInt8(ascii: "E")
-        {
-            index = start
-            throw error("expected an integer, found a fraction or exponent")
-        }
-        guard digits == 1 || base[digitsStart] != UInt8(ascii: "0") else {
-            index = start
-            throw error("leading zero in number")
-        }
-        guard digits <= 18 else {
-            // Longer than the fast loop can hold without overflow: let the standard library
-            // check it against the whole 64-bit range (Int.min included).
-            let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
-            guard let exact = Int(text) else {
-                index = start
-                throw error("integer out of range")
+    private func fastDouble(_ start: Int, _ end: Int) -> Double? {
+        var i = start
+        let negative = base[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var seenPoint = false
+        while i < end {
+            let b = base[i]
+            if b == UInt8(ascii: ".") {
+                seenPoint = true
+            } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+                break
+            } else {
+                if mantissa == 0 && b == UInt8(ascii: "0") {
+                    if seenPoint { scale -= 1 }
+                } else {
+                    digits += 1
+                    guard digits <= 15 else { return nil }
+                    mantissa = mantissa * 10 + UInt64(b &- UInt8(ascii: "0"))
+                    if seenPoint { scale -= 1 }
+                }
             }
-            return exact
+            i += 1
+        }
+        if i < end {
+            // An exponent: sign and up to three digits.
+            i += 1
+            var exponentNegative = false
+            if base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-") {
+                exponentNegative = base[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard end - i <= 3 else { return nil }
+            var exponent = 0
+            while i < end {
+                exponent = exponent * 10 + Int(base[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        let powers = Self.exactPowersOfTen
+        var value = Double(mantissa)
+        if mantissa == 0 {
+            value = 0
+        } else if scale < 0 {
+            guard scale >= -22 else { return nil }
+            value /= powers[-scale]
+        } else if scale > 0 {
+            guard scale <= 22 else { return nil }
+            value *= powers[scale]
         }
         return negative ? -value : value
+    }
+
+    /// 10⁰ … 10²², each exact in a double.
+    static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+        1e21, 1e22,
+    ]
+
+    /// Whether the mantissa of the number in `start..<end` has a non-zero digit after its point.
+    private func fractionHasNonZero(_ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end, base[i] != UInt8(ascii: ".") {
+            if base[i] == UInt8(ascii: "e") || base[i] == UInt8(ascii: "E") { return false }
+            i += 1
+        }
+        i += 1
+        while i < end, base[i] >= UInt8(ascii: "0"), base[i] <= UInt8(ascii: "9") {
+            if base[i] != UInt8(ascii: "0") { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Reads a JSON integer literal into `Int` (``JSONInteger``), rejecting fractions,
+    /// exponents and overflow.
+    mutating func parseInteger() throws(JSONSyntaxError) -> Int {
+        skipWhitespace()
+        let (scan, end) = JSONInteger.scan(base, from: index, count)
+        if case .integer(let value) = scan {
+            index = end
+            return value
+        }
+        throw integerProblem(scan)
+    }
+
+    /// Why the integer at `index` was refused, in words.
+    func integerProblem(_ scan: JSONInteger.Scan) -> JSONSyntaxError {
+        switch scan {
+        case .integer: return error("not an error")
+        case .noDigits: return error("expected an integer")
+        case .leadingZero: return error("leading zero in number")
+        case .outOfRange: return error("integer out of range")
+        case .notInteger:
+            // A whole number written with an exponent (`1e+20`) is most likely an integer too
+            // large for 64 bits that a writer turned into a float: say so.
+            var scanner = self
+            if case .double(let value)? = try? scanner.parseNumber(), value == value.rounded(),
+                abs(value) >= 9.223_372_036_854_775_807e18
+            {
+                return error("integer out of range (beyond 64 bits)")
+            }
+            return error("expected an integer, found a fraction or exponent")
+        }
     }
 
     // MARK: Helpers

@@ -29,6 +29,13 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// The entries in key order of first insertion.
     public private(set) var entries: [Entry]
+    /// Key → position in `entries`, kept once the object is large enough that a linear search
+    /// would cost more than hashing, so reading a line with many keys and merging many
+    /// `configured` objects stay linear in the number of keys.
+    private var index: JSONKeyIndex?
+
+    /// The size from which `index` is kept.
+    static let indexedFrom = 12
 
     public init() { entries = [] }
 
@@ -41,16 +48,50 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public var isEmpty: Bool { entries.isEmpty }
     public var keys: [String] { entries.map(\.key) }
 
+    @inline(__always)
+    private func position(of key: String) -> Int? {
+        if let index { return index.find(key, in: entries) }
+        return entries.firstIndex(where: { $0.key == key })
+    }
+
     /// The value of `key`; setting `nil` removes the key, setting a new key appends it.
     public subscript(key: String) -> JSONValue? {
-        get { entries.first(where: { $0.key == key })?.value }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let index = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
-            } else if let newValue {
-                entries.append(Entry(key: key, value: newValue))
+            guard let newValue else {
+                if let position = position(of: key) {
+                    entries.remove(at: position)
+                    index = nil
+                    reindex()
+                }
+                return
             }
+            set(key, newValue)
         }
+    }
+
+    /// Sets `key` to `value`: in place if present, appended if not; one probe when indexed.
+    @inline(__always)
+    private mutating func set(_ key: String, _ value: JSONValue) {
+        if index != nil {
+            let (position, inserted) = index!.findOrInsert(key, new: entries.count, in: entries)
+            if inserted { entries.append(Entry(key: key, value: value)) } else { entries[position].value = value }
+            return
+        }
+        if let position = entries.firstIndex(where: { $0.key == key }) {
+            entries[position].value = value
+        } else {
+            entries.append(Entry(key: key, value: value))
+            reindex()
+        }
+    }
+
+    /// Builds `index` when the object has grown to ``indexedFrom``.
+    private mutating func reindex() {
+        guard index == nil, entries.count >= Self.indexedFrom else { return }
+        var index = JSONKeyIndex(capacity: entries.count)
+        for (position, entry) in entries.enumerated() { _ = index.findOrInsert(entry.key, new: position, in: entries) }
+        self.index = index
     }
 
     /// This object with `other`'s keys laid over it key by key (SPEC 1, `configured`): a key of
@@ -58,15 +99,46 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// objects are replaced whole, not merged.
     public func merging(_ other: JSONObject) -> JSONObject {
         var merged = self
-        for entry in other.entries { merged[entry.key] = entry.value }
+        merged.merge(other)
         return merged
     }
 
+    /// Lays `other`'s keys over this object in place, as ``merging(_:)`` does: linear in
+    /// `other`'s size (one probe for each key once the object is indexed).
+    public mutating func merge(_ other: JSONObject) {
+        for entry in other.entries { set(entry.key, entry.value) }
+    }
+
+    /// Whether `key` is present.
+    func contains(_ key: String) -> Bool { position(of: key) != nil }
+
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+
+    /// Appends `key` unless it is already present (a duplicate, which the parser refuses).
+    /// - Returns: whether it was appended.
+    mutating func appendIfNew(key: String, value: JSONValue) -> Bool {
+        if index != nil {
+            guard index!.findOrInsert(key, new: entries.count, in: entries).inserted else { return false }
+            entries.append(Entry(key: key, value: value))
+            return true
+        }
+        guard !entries.contains(where: { $0.key == key }) else { return false }
+        entries.append(Entry(key: key, value: value))
+        reindex()
+        return true
+    }
+
+    mutating func reserveCapacity(_ capacity: Int) { entries.reserveCapacity(capacity) }
 
     /// Appends an entry whose key the caller knows to be new (the parser checks duplicates).
     mutating func appendNew(key: String, value: JSONValue) {
-        entries.append(Entry(key: key, value: value))
+        if index != nil {
+            _ = index!.findOrInsert(key, new: entries.count, in: entries)
+            entries.append(Entry(key: key, value: value))
+        } else {
+            entries.append(Entry(key: key, value: value))
+            reindex()
+        }
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

@@ -101,7 +101,8 @@ public struct JobState: Sendable, Hashable {
     }
 
     /// Starts a job's state from its first event, which must be `created` with `seq` 1.
-    /// - Throws: `invalid_event` for bad fields or `seq`; `illegal_transition` if it is not `created`.
+    /// - Throws: `invalid_event` for bad fields; `corrupt_log` for a `seq` other than 1;
+    ///   `illegal_transition` if it is not `created`.
     public init(_ first: RecordedEvent) throws(JobLedgerError) {
         do { try Self.validate(first.event) } catch { throw error.about(job: first.job.rawValue) }
         guard case .created(let creation) = first.event else {
@@ -110,9 +111,7 @@ public struct JobState: Sendable, Hashable {
                 "illegal transition: \(first.event.type) as the job's first event (a job starts with created)",
                 job: first.job.rawValue)
         }
-        guard first.seq == 1 else {
-            throw JobLedgerError(.invalidEvent, "seq \(first.seq) on the job's first event (expected 1)", job: first.job.rawValue)
-        }
+        guard first.seq == 1 else { throw Self.seqError(found: first.seq, expected: 1, job: first.job) }
         job = first.job
         seq = 1
         lastEventAt = first.at
@@ -130,8 +129,8 @@ public struct JobState: Sendable, Hashable {
     }
 
     /// Folds `event` in.
-    /// - Throws: `invalid_event` for another job's event, a `seq` other than the next, an `at`
-    ///   before the last, or bad fields; `illegal_transition` when the table forbids it. Nothing
+    /// - Throws: `invalid_event` for another job's event, an `at` before the last, or bad fields;
+    ///   `corrupt_log` for a `seq` other than the next; `illegal_transition` when the table forbids it. Nothing
     ///   changes when it throws.
     public mutating func apply(_ event: RecordedEvent) throws(JobLedgerError) {
         guard event.job == job else {
@@ -140,24 +139,11 @@ public struct JobState: Sendable, Hashable {
         try apply(seq: event.seq, at: event.at, event: event.event)
     }
 
-    /// Folds the log line `decoder` just read, known to be this job's (the replay hot path).
-    /// - Throws: `corrupt_log` for a gap or repeat in `seq` or an unreadable field, else as
-    ///   ``apply(_:)``.
-    @inline(__always)
-    mutating func apply(line decoder: inout EventLineDecoder, _ base: UnsafePointer<UInt8>) throws(JobLedgerError) {
-        guard decoder.seq == seq + 1 else { throw decoder.seqError(expected: seq + 1, job: job) }
-        let event: Event
-        do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
-        try apply(seq: decoder.seq, at: decoder.at, event: event)
-    }
-
     /// Folds an event already known to be this job's.
     @inline(__always)
     mutating func apply(seq newSeq: Int, at: Timestamp, event: Event) throws(JobLedgerError) {
         do { try Self.validate(event) } catch { throw error.about(job: job.rawValue) }
-        guard newSeq == seq + 1 else {
-            throw JobLedgerError(.invalidEvent, "seq \(newSeq) follows seq \(seq) (expected \(seq + 1))", job: job.rawValue)
-        }
+        guard newSeq == seq + 1 else { throw Self.seqError(found: newSeq, expected: seq + 1, job: job) }
         guard at >= lastEventAt else {
             throw JobLedgerError(
                 .invalidEvent, "at \(at) is before the previous event's \(lastEventAt) (time never goes backwards)",
@@ -222,7 +208,7 @@ public struct JobState: Sendable, Hashable {
         case .created:
             break  // unreachable: `created` is never legal after the first event
         case .configured(let object):
-            changeCold { $0.config = $0.config.merging(object) }
+            changeCold { $0.config.merge(object) }
         case .queued:
             wasQueued = true
         case .datasetUploadStarted:

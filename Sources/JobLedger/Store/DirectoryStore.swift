@@ -11,11 +11,15 @@ import Synchronization
 ///   threads and processes never write the same `seq`; a rejected event writes nothing.
 /// - With ``Durability/fsync`` every append is on disk (`fsync`) before it returns; a batch
 ///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one `fsync`.
-/// - Opening a job's log for writing moves a torn last line (bytes after the last `\n`, a write a
-///   crash cut short, never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
+/// - Opening a job's log for writing moves a torn write (a last line without `\n`, or the lines of
+///   a cut batch: never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
 ///   does not parse, a gap or repeat in `seq`, another job's line or an illegal transition is
 ///   corruption: an error with file and line, and nothing is changed.
-/// - A ``Mode/readOnly`` store never writes: it ignores a torn last line and reports it.
+/// - A ``Mode/readOnly`` store never writes: it ignores a torn write and reports it.
+/// - Logs and their `.torn` are opened without following symbolic links and must be regular files
+///   (`io_error` otherwise); new files are `0600`, new directories `0700`, less the umask.
+/// - The lines of one append are framed (docs/log-format.md, "Batches"), so an append cut by a crash
+///   is dropped whole: all or nothing.
 ///
 /// Each job's folded state is cached with the file offset it covers; before every operation the
 /// store folds whatever other processes appended since, so the cache is never stale.
@@ -59,7 +63,7 @@ public final class DirectoryStore: EventStore {
     /// Opens a store in `directory`.
     /// - Parameters:
     ///   - createDirectory: create `directory` if it is missing (read-write stores only).
-    ///   - onTornWrite: called for each torn last line found.
+    ///   - onTornWrite: called for each torn write found.
     public init(
         directory: String, durability: Durability = .fsync, mode: Mode = .readWrite, createDirectory: Bool = true,
         onTornWrite: (@Sendable (TornWrite) -> Void)? = nil
@@ -72,7 +76,7 @@ public final class DirectoryStore: EventStore {
         case .directory: break
         case nil where mode == .readWrite && createDirectory: try FileIO.makeDirectory(directory)
         case nil: throw JobLedgerError(.io, "no such directory", file: directory)
-        case .file, .other: throw JobLedgerError(.io, "not a directory", file: directory)
+        case .file, .symlink, .other: throw JobLedgerError(.io, "not a directory", file: directory)
         }
     }
 
@@ -99,21 +103,21 @@ public final class DirectoryStore: EventStore {
             throw JobLedgerError(.io, "the store is read-only", job: job.rawValue, file: path(of: job))
         }
         let file = path(of: job)
-        /// The events a decision appends, folded onto `state` and numbered.
+        /// The events a decision appends, folded onto `state`, numbered and written out.
         func folded(_ decision: Decision<Result>, onto state: JobState?) throws(JobLedgerError)
-            -> (state: JobState?, recorded: [RecordedEvent])
+            -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
         {
             do throws(JobLedgerError) {
-                return try JobState.appending(decision.events, to: state, job: job)
+                return try JobState.appendingLines(decision.events, to: state, job: job)
             } catch {
                 throw error.at(file: file, line: nil)
             }
         }
         return try handle(job).cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
             var created = false
-            var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent])?
-            var fd = try FileIO.open(file, O_RDWR | O_APPEND)
-            if fd == nil {
+            var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
+            var descriptor = try openLocked(file, create: false)
+            if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
                 // rejected first append leaves no empty file behind.
                 guard cache.reader.state == nil else {
@@ -121,41 +125,41 @@ public final class DirectoryStore: EventStore {
                 }
                 let decision = try decide(nil)
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
-                let (state, recorded) = try folded(decision, onto: nil)
-                early = (decision, state, recorded)
-                fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)
+                let (state, recorded, bytes) = try folded(decision, onto: nil)
+                early = (decision, state, recorded, bytes)
+                descriptor = try openLocked(file, create: true)
                 created = true
             }
-            let descriptor = fd!
-            defer { close(descriptor) }
-            try FileIO.lock(descriptor, LOCK_EX, file)
+            let fd = descriptor!
+            defer { close(fd) }
             let before = cache.reader.offset
-            try catchUp(&cache, descriptor, exclusive: true)
+            try catchUp(&cache, fd, exclusive: true)
             // Decide on the state as it is now; reuse the early decision if nothing changed.
             let decision: Decision<Result>
-            let (state, recorded): (JobState?, [RecordedEvent])
+            let (state, recorded, bytes): (JobState?, [RecordedEvent], [UInt8])
             if let early, cache.reader.offset == before {
-                (decision, state, recorded) = early
+                (decision, state, recorded, bytes) = early
             } else {
                 decision = try decide(cache.reader.state)
                 if decision.events.isEmpty {
                     return Update(appended: [], state: cache.reader.state, result: decision.result)
                 }
-                (state, recorded) = try folded(decision, onto: cache.reader.state)
+                (state, recorded, bytes) = try folded(decision, onto: cache.reader.state)
             }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(recorded.count * 128)
-            for event in recorded { event.appendJSONLine(to: &bytes) }
             let oldSize = cache.reader.offset
             do throws(JobLedgerError) {
-                try FileIO.writeAll(descriptor, bytes, file)
+                try FileIO.writeAll(fd, bytes, file)
                 if durability == .fsync {
-                    try FileIO.sync(descriptor, file)
-                    if created { try FileIO.syncDirectory(directory) }
+                    try FileIO.sync(fd, file)
+                    // A log that was empty may be new (made now, or by a first append that then
+                    // failed or crashed): its directory entry must be durable too.
+                    if created || oldSize == 0 { try FileIO.syncDirectory(directory) }
                 }
             } catch {
-                // Not acknowledged: take back whatever part reached the file.
-                try? FileIO.truncate(descriptor, to: oldSize, file)
+                // Not acknowledged: take back whatever part reached the file, and a log made
+                // for this append (others check, after locking, that a log is still linked).
+                try? FileIO.truncate(fd, to: oldSize, file)
+                if oldSize == 0 { unlink(file) }
                 throw error.about(job: job.rawValue)
             }
             cache.reader.state = state
@@ -165,11 +169,45 @@ public final class DirectoryStore: EventStore {
         }
     }
 
+    /// Opens a job's log for appending and takes its exclusive lock; `nil` if there is no log and
+    /// `create` is false. A log unlinked while this waited for the lock (a failed first append
+    /// removes the file it made) is opened again.
+    private func openLocked(_ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
+        do throws(JobLedgerError) {
+            return try openLockedOnce(file, create: create)
+        } catch {
+            // Name the job (the file is `<job>.jsonl`), as a batch's errors must.
+            var name = Substring(file)
+            if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
+            throw name.hasSuffix(".jsonl") ? error.about(job: String(name.dropLast(6))) : error
+        }
+    }
+
+    private func openLockedOnce(_ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
+        while true {
+            guard let fd = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else { return nil }
+            do throws(JobLedgerError) {
+                try FileIO.lock(fd, LOCK_EX, file)
+            } catch {
+                close(fd)
+                throw error
+            }
+            if FileIO.isLinked(fd, file) { return fd }
+            close(fd)
+        }
+    }
+
     /// Appends a batch of several jobs' events: each job is brought up to date under its lock and
     /// all events validated before anything is written; then each job's lines are one write, and
     /// with ``Durability/fsync`` one `syncfs` makes the whole batch durable (or, where the platform
     /// has no `syncfs`, one `fsync` per file). A failed write or sync takes every job back to its
     /// length before the batch.
+    ///
+    /// What a crash can leave: each job's part of the batch is framed as one append, so after a
+    /// crash every job has either all of its part or none of it (recovery drops a partial part as
+    /// a torn write). Across jobs the batch is not atomic: a crash before the sync returned can
+    /// leave some jobs with their part and others without. Nothing of a batch is acknowledged
+    /// until this returns, so a caller that saw no return must read back what it needs.
     public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
         guard mode == .readWrite else { throw JobLedgerError(.io, "the store is read-only", file: directory) }
         let (order, grouped) = groupedByJob(batch)
@@ -182,23 +220,20 @@ public final class DirectoryStore: EventStore {
             var pending: [(state: JobState?, events: [RecordedEvent], bytes: [UInt8])] = []
             func validate(_ index: Int) throws(JobLedgerError) -> (state: JobState?, events: [RecordedEvent], bytes: [UInt8]) {
                 let job = sorted[index]
-                let (state, events): (JobState?, [RecordedEvent])
                 do throws(JobLedgerError) {
-                    (state, events) = try JobState.appending(grouped[job]!, to: caches[index].pointee.reader.state, job: job)
+                    let (state, events, bytes) = try JobState.appendingLines(
+                        grouped[job]!, to: caches[index].pointee.reader.state, job: job)
+                    return (state, events, bytes)
                 } catch {
                     throw error.at(file: path(of: job), line: nil)
                 }
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(events.count * 128)
-                for event in events { event.appendJSONLine(to: &bytes) }
-                return (state, events, bytes)
             }
             // Existing logs are locked and brought up to date; new ones are only validated, so
             // that a rejected batch leaves no empty file behind.
             var missing: [Int] = []
             for (index, job) in sorted.enumerated() {
                 let file = path(of: job)
-                guard let fd = try FileIO.open(file, O_RDWR | O_APPEND) else {
+                guard let fd = try openLocked(file, create: false) else {
                     guard caches[index].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                     }
@@ -208,7 +243,6 @@ public final class DirectoryStore: EventStore {
                     continue
                 }
                 descriptors.append(fd)
-                try FileIO.lock(fd, LOCK_EX, file)
                 try catchUp(&caches[index].pointee, fd, exclusive: true)
                 // An empty log may be new: its directory entry then needs syncing too.
                 if caches[index].pointee.reader.offset == 0 { created = true }
@@ -218,9 +252,8 @@ public final class DirectoryStore: EventStore {
             // meanwhile: then validate again against what it wrote).
             for index in missing {
                 let file = path(of: sorted[index])
-                let fd = try FileIO.open(file, O_RDWR | O_APPEND | O_CREAT)!  // with O_CREAT: a descriptor or an error
+                let fd = try openLocked(file, create: true)!  // with create: a descriptor or an error
                 descriptors[index] = fd
-                try FileIO.lock(fd, LOCK_EX, file)
                 try catchUp(&caches[index].pointee, fd, exclusive: true)
                 if caches[index].pointee.reader.offset == 0 { created = true } else { pending[index] = try validate(index) }
             }
@@ -228,16 +261,28 @@ public final class DirectoryStore: EventStore {
             var written = 0
             do throws(JobLedgerError) {
                 for (index, job) in sorted.enumerated() {
-                    try FileIO.writeAll(descriptors[index], pending[index].bytes, path(of: job))
+                    do throws(JobLedgerError) {
+                        try FileIO.writeAll(descriptors[index], pending[index].bytes, path(of: job))
+                    } catch {
+                        throw error.about(job: job.rawValue)
+                    }
                     written += 1
                 }
                 if durability == .fsync, try !FileIO.syncFileSystem(directory) {
-                    for (index, job) in sorted.enumerated() { try FileIO.sync(descriptors[index], path(of: job)) }
+                    for (index, job) in sorted.enumerated() {
+                        do throws(JobLedgerError) {
+                            try FileIO.sync(descriptors[index], path(of: job))
+                        } catch {
+                            throw error.about(job: job.rawValue)
+                        }
+                    }
                     if created { try FileIO.syncDirectory(directory) }
                 }
             } catch {
                 for index in 0..<min(written + 1, sorted.count) {
-                    try? FileIO.truncate(descriptors[index], to: caches[index].pointee.reader.offset, path(of: sorted[index]))
+                    let file = path(of: sorted[index])
+                    try? FileIO.truncate(descriptors[index], to: caches[index].pointee.reader.offset, file)
+                    if caches[index].pointee.reader.offset == 0 { unlink(file) }
                 }
                 throw error
             }
@@ -287,27 +332,40 @@ public final class DirectoryStore: EventStore {
     /// Opens a job's log under a shared lock (after the first, recovering open), folded up to date;
     /// `nil` if the job has no log. The caller closes the descriptor, which drops the lock.
     private func openForReading(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
+        do throws(JobLedgerError) {
+            return try openForReadingOnce(file, &cache)
+        } catch {
+            throw error.about(job: cache.reader.job.rawValue)
+        }
+    }
+
+    private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
-            guard let fd = try FileIO.open(file, O_RDWR | O_APPEND) else { return nil }
+            guard let fd = try openLocked(file, create: false) else { return nil }
             defer { close(fd) }
-            try FileIO.lock(fd, LOCK_EX, file)
             try catchUp(&cache, fd, exclusive: true)
         }
-        guard let fd = try FileIO.open(file, O_RDONLY) else {
-            if cache.reader.state != nil {
-                throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
+        while true {
+            guard let fd = try FileIO.open(file, O_RDONLY) else {
+                if cache.reader.state != nil {
+                    throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
+                }
+                return nil
             }
-            return nil
+            do throws(JobLedgerError) {
+                try FileIO.lock(fd, LOCK_SH, file)
+                guard FileIO.isLinked(fd, file) else {
+                    close(fd)
+                    continue
+                }
+                try catchUp(&cache, fd, exclusive: false)
+            } catch {
+                close(fd)
+                throw error
+            }
+            return fd
         }
-        do throws(JobLedgerError) {
-            try FileIO.lock(fd, LOCK_SH, file)
-            try catchUp(&cache, fd, exclusive: false)
-        } catch {
-            close(fd)
-            throw error
-        }
-        return fd
     }
 
     /// Folds what was appended since the cache was last brought up to date. With the exclusive
@@ -326,19 +384,40 @@ public final class DirectoryStore: EventStore {
         let tail = try cache.reader.readNewLines(fd: fd, into: &unused)
         guard tail.count > 0 else { return }
         let moving = exclusive && mode == .readWrite
-        if moving {
-            let bytes = try FileIO.read(fd, at: tail.offset, count: tail.count, file)
-            guard let tornFD = try FileIO.open(file + ".torn", O_WRONLY | O_APPEND | O_CREAT) else { return }
-            defer { close(tornFD) }
-            try FileIO.writeAll(tornFD, bytes + [UInt8(ascii: "\n")], file + ".torn")
-            try FileIO.sync(tornFD, file + ".torn")
-            try FileIO.truncate(fd, to: tail.offset, file)
-            try FileIO.sync(fd, file)
-        }
+        if moving { try moveTorn(tail, of: fd, file) }
         if moving || cache.reportedTornAt != tail.offset {
             cache.reportedTornAt = moving ? nil : tail.offset
             onTornWrite?(
-                TornWrite(file: file, line: cache.reader.lines + 1, byteCount: tail.count, moved: moving))
+                TornWrite(file: file, line: cache.reader.lines + 1, byteCount: Int(tail.count), moved: moving))
         }
+    }
+
+    /// Moves a torn tail to `<log>.torn` (appended, ending with `\n`), then cuts it from the log.
+    /// Idempotent: if a crash came between the two steps, the retry finds the bytes already at
+    /// the end of `.torn` and only cuts.
+    private func moveTorn(_ tail: LineReader.Tail, of fd: Int32, _ file: String) throws(JobLedgerError) {
+        let tornPath = file + ".torn"
+        guard let tornFD = try FileIO.open(tornPath, O_RDWR | O_APPEND | O_CREAT) else { return }
+        defer { close(tornFD) }
+        let endsWithNewline = try FileIO.read(fd, at: tail.offset + tail.count - 1, count: 1, file) == [UInt8(ascii: "\n")]
+        let recordLength = tail.count + (endsWithNewline ? 0 : 1)
+        let tornSize = try FileIO.size(tornFD, tornPath)
+        var alreadyMoved = false
+        if tornSize >= recordLength {
+            var newlineThere = endsWithNewline
+            if !newlineThere { newlineThere = try FileIO.read(tornFD, at: tornSize - 1, count: 1, tornPath) == [UInt8(ascii: "\n")] }
+            if newlineThere {
+                alreadyMoved = try FileIO.sameBytes(
+                    tornFD, endingAt: tornSize - (endsWithNewline ? 0 : 1), tornPath, fd, at: tail.offset, file, count: tail.count)
+            }
+        }
+        if !alreadyMoved {
+            try FileIO.copy(fd, at: tail.offset, count: tail.count, fromPath: file, to: tornFD, toPath: tornPath)
+            if !endsWithNewline { try FileIO.writeAll(tornFD, [UInt8(ascii: "\n")], tornPath) }
+            try FileIO.sync(tornFD, tornPath)
+            if tornSize == 0 { try FileIO.syncDirectory(directory) }
+        }
+        try FileIO.truncate(fd, to: tail.offset, file)
+        try FileIO.sync(fd, file)
     }
 }

@@ -7,7 +7,9 @@
 ///   writes nothing; an event is acknowledged only when `update` returns.
 /// - `seq` is assigned by the store: the next after the job's last, never reused.
 /// - Reads see every acknowledged event.
-/// - Every store passes `StoreContractTests` (Tests/JobLedgerTests/Store).
+/// - Every store passes the store contract (Tests/StoreContract, product `JobLedgerStoreContract`;
+///   run for these stores by Tests/JobLedgerTests/Store/StoreContractTests.swift, for the
+///   PostgreSQL store by Postgres/Tests).
 public protocol EventStore: Sendable {
     /// Runs `decide` on the job's current state (`nil` for a job with no events) under the job's
     /// lock and appends the events it returns, in order, as one write.
@@ -96,29 +98,58 @@ public struct Update<Result: Sendable>: Sendable {
     /// The job's state after them (`nil` if the job still has no events).
     public var state: JobState?
     public var result: Result
+
+    /// For stores outside this module (the PostgreSQL package's).
+    public init(appended: [RecordedEvent], state: JobState?, result: Result) {
+        self.appended = appended
+        self.state = state
+        self.result = result
+    }
 }
 
 extension JobState {
     /// Folds pending events onto a job's state, assigning `seq`: the validation every store runs
-    /// before it writes anything.
+    /// before it writes anything. Besides the transition table it enforces what the log's reader
+    /// requires (``LogLimits``, ``Timestamp/logRange``), so nothing is acknowledged that could
+    /// not be read back.
     /// - Throws: the first bad event's error, with the line it would have had (its `seq`);
     ///   nothing is folded then.
     public static func appending(_ pending: [PendingEvent], to state: JobState?, job: JobID) throws(JobLedgerError)
         -> (state: JobState?, recorded: [RecordedEvent])
     {
+        let (state, recorded, _) = try appendingLines(pending, to: state, job: job)
+        return (state, recorded)
+    }
+
+    /// ``appending(_:to:job:)`` that also returns the log lines to write, framed as one append
+    /// (see ``RecordedEvent/appendLogLines(_:to:)``).
+    static func appendingLines(_ pending: [PendingEvent], to state: JobState?, job: JobID) throws(JobLedgerError)
+        -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
+    {
         var state = state
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(pending.count)
-        for event in pending {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(pending.count * 128)
+        for (index, event) in pending.enumerated() {
             let next = RecordedEvent(seq: (state?.seq ?? 0) + 1, at: event.at, job: job, event: event.event)
             do throws(JobLedgerError) {
+                try event.checkLogRules()
                 if state == nil { state = try JobState(next) } else { try state!.apply(next) }
+                let start = bytes.count
+                next.appendLogLine(to: &bytes, continued: index < pending.count - 1)
+                let length = bytes.count - start - 1
+                guard length <= LogLimits.maximumLineLength else {
+                    throw JobLedgerError(
+                        .invalidEvent,
+                        "\(next.event.type): its line would be \(length) bytes; a log line holds at most \(LogLimits.maximumLineLength)")
+                }
             } catch {
                 // In a per-job log, an event's line number is its seq.
-                throw error.at(file: nil, line: next.seq)
+                throw error.about(job: job.rawValue).at(file: nil, line: next.seq)
             }
             recorded.append(next)
         }
-        return (state, recorded)
+        return (state, recorded, bytes)
     }
 }

@@ -13,15 +13,79 @@ enum FileIO {
         JobLedgerError(.io, "cannot \(what): \(errorText(code))", file: path)
     }
 
-    /// Opens `path`; `nil` when it does not exist and `flags` do not create it.
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(JobLedgerError) -> Int32? {
+    /// Opens a regular file; `nil` when it does not exist and `flags` do not create it.
+    ///
+    /// A store's files cannot be redirected: a symbolic link is refused (`O_NOFOLLOW`) unless
+    /// `followLinks` (a path a user named on the command line), and anything that is not a
+    /// regular file — a FIFO, a device, a socket, a directory — is refused with `io_error`
+    /// naming the path. `O_NONBLOCK` keeps opening a FIFO from waiting for a writer.
+    /// New files get `mode` (owner only by default), less the process umask.
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600, followLinks: Bool = false)
+        throws(JobLedgerError) -> Int32?
+    {
+        let fd: Int32
         while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-            if fd >= 0 { return fd }
+            let opened = Glibc.open(path, flags | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW), mode)
+            if opened >= 0 {
+                fd = opened
+                break
+            }
             if errno == EINTR { continue }
             if errno == ENOENT && flags & O_CREAT == 0 { return nil }
+            if errno == ELOOP && !followLinks {
+                throw JobLedgerError(.io, "is a symbolic link; a store never follows one for a log, its .torn or its lock", file: path)
+            }
+            if errno == ENXIO {
+                throw JobLedgerError(.io, "not a regular file (a FIFO or socket with no peer)", file: path)
+            }
             throw failure("open", path)
         }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw failure("stat", path, code: code)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw JobLedgerError(.io, "not a regular file (\(describe(mode: info.st_mode))); refused", file: path)
+        }
+        return fd
+    }
+
+    /// Opens a directory to sync it (the store's own directory may be reached through a link).
+    static func openDirectory(_ path: String) throws(JobLedgerError) -> Int32 {
+        while true {
+            let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            throw failure("open directory", path)
+        }
+    }
+
+    /// What kind of file a `st_mode` is, in words.
+    static func describe(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFLNK: return "a symbolic link"
+        case S_IFREG: return "a regular file"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Whether the open file `fd` is still the file `path` names (not unlinked or replaced since
+    /// it was opened): checked after taking a log's lock, because a writer may remove an empty
+    /// log it created when its first append failed.
+    static func isLinked(_ fd: Int32, _ path: String) -> Bool {
+        var open = stat()
+        var named = stat()
+        guard fstat(fd, &open) == 0, open.st_nlink > 0 else { return false }
+        guard lstat(path, &named) == 0 else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
     }
 
     /// Takes an advisory lock (`LOCK_EX` or `LOCK_SH`) on the whole file, waiting for it.
@@ -105,7 +169,7 @@ enum FileIO {
     /// the platform has `syncfs`; `nil` if it has not (callers then sync file by file).
     static func syncFileSystem(_ path: String) throws(JobLedgerError) -> Bool {
         guard let syncfs else { return false }
-        guard let fd = try open(path, O_RDONLY | O_DIRECTORY) else { throw failure("open directory", path, code: ENOENT) }
+        let fd = try openDirectory(path)
         defer { close(fd) }
         guard syncfs(fd) == 0 else { throw failure("sync the file system of", path) }
         return true
@@ -113,19 +177,22 @@ enum FileIO {
 
     /// Makes a directory's entries (new files) durable.
     static func syncDirectory(_ path: String) throws(JobLedgerError) {
-        guard let fd = try open(path, O_RDONLY | O_DIRECTORY) else { throw failure("open directory", path, code: ENOENT) }
+        let fd = try openDirectory(path)
         defer { close(fd) }
         try sync(fd, path)
     }
 
-    enum Kind { case file, directory, other }
+    enum Kind { case file, directory, symlink, other }
 
-    static func kind(of path: String) -> Kind? {
+    /// What `path` is: with `followLinks`, what it leads to (`stat`); without, the entry itself
+    /// (`lstat`), so a symbolic link is ``Kind/symlink``.
+    static func kind(of path: String, followLinks: Bool = true) -> Kind? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard (followLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return .file
         case S_IFDIR: return .directory
+        case S_IFLNK: return .symlink
         default: return .other
         }
     }
@@ -144,12 +211,87 @@ enum FileIO {
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    /// Creates `path` and any missing parents (`mkdir -p`).
+    /// Creates `path` and any missing parents (`mkdir -p`), owner only (`0700`, less the umask);
+    /// each new directory's entry is made durable in its parent.
     static func makeDirectory(_ path: String) throws(JobLedgerError) {
         if kind(of: path) == .directory { return }
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try makeDirectory(String(path[..<slash]))
+        var parent = "."
+        if let slash = path.lastIndex(of: "/") {
+            parent = slash == path.startIndex ? "/" : String(path[..<slash])
+            if slash != path.startIndex { try makeDirectory(parent) }
         }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw failure("create directory", path) }
+        guard mkdir(path, 0o700) == 0 else {
+            if errno == EEXIST, kind(of: path) == .directory { return }
+            throw failure("create directory", path)
+        }
+        try syncDirectory(parent)
+    }
+
+    // MARK: The end of a log
+
+    /// Reads a file backwards a byte at a time, through a small buffer.
+    private struct BackwardReader {
+        let fd: Int32
+        let path: String
+        let lower: Int64
+        var chunkStart: Int64 = 0
+        var chunk: [UInt8] = []
+
+        mutating func byte(at position: Int64) throws(JobLedgerError) -> UInt8 {
+            if position < chunkStart || position >= chunkStart + Int64(chunk.count) {
+                chunkStart = max(lower, position + 1 - 4096)
+                chunk = try FileIO.read(fd, at: chunkStart, count: Int(position + 1 - chunkStart), path)
+                guard position < chunkStart + Int64(chunk.count) else {
+                    throw JobLedgerError(.io, "the file shrank while it was read", file: path)
+                }
+            }
+            return chunk[Int(position - chunkStart)]
+        }
+    }
+
+    /// The end of a log's committed lines at or after `lower` (which must be a line start), for a
+    /// file of `size` bytes: just after the last line that ends an append. Past it is a torn
+    /// tail — bytes after the last `\n`, and complete lines that end with a tab, which say
+    /// "more of this append follows" (docs/log-format.md, "Batches") — that a crash cut short.
+    static func committedEnd(_ fd: Int32, from lower: Int64, size: Int64, _ path: String) throws(JobLedgerError) -> Int64 {
+        var reader = BackwardReader(fd: fd, path: path, lower: lower)
+        let newline = UInt8(ascii: "\n")
+        var position = size - 1
+        while position >= lower, try reader.byte(at: position) != newline { position -= 1 }
+        while position >= lower {
+            // A line ends at `position`: it ends an append unless its last byte is a space.
+            guard position > lower, try reader.byte(at: position - 1) == LogFraming.continued else { return position + 1 }
+            position -= 1
+            while position >= lower, try reader.byte(at: position) != newline { position -= 1 }
+        }
+        return lower
+    }
+
+    /// Copies `count` bytes at `offset` of `from` to the end of `to`, in bounded pieces.
+    static func copy(_ from: Int32, at offset: Int64, count: Int64, fromPath: String, to: Int32, toPath: String) throws(JobLedgerError) {
+        var done: Int64 = 0
+        while done < count {
+            let piece = try read(from, at: offset + done, count: Int(min(count - done, 1 << 20)), fromPath)
+            guard !piece.isEmpty else { break }
+            try writeAll(to, piece, toPath)
+            done += Int64(piece.count)
+        }
+    }
+
+    /// Whether the last `count` bytes of `a` (ending at `aEnd`) equal the `count` bytes of `b` at
+    /// `bOffset`, compared in bounded pieces.
+    static func sameBytes(_ a: Int32, endingAt aEnd: Int64, _ aPath: String, _ b: Int32, at bOffset: Int64, _ bPath: String, count: Int64)
+        throws(JobLedgerError) -> Bool
+    {
+        guard aEnd >= count else { return false }
+        var done: Int64 = 0
+        while done < count {
+            let length = Int(min(count - done, 1 << 20))
+            let left = try read(a, at: aEnd - count + done, count: length, aPath)
+            let right = try read(b, at: bOffset + done, count: length, bPath)
+            guard left == right, left.count == length else { return false }
+            done += Int64(length)
+        }
+        return true
     }
 }

@@ -4,23 +4,29 @@ import Glibc
 import Darwin
 #endif
 
-/// Streams the complete lines of a file from an offset, in large reads, with memory flat in the
-/// file's length: the buffer holds one chunk plus at most one partial line.
+/// Streams the complete lines of a file between two offsets, in large reads, with memory flat in
+/// the file's length: the buffer holds one chunk plus at most one partial line, and a line longer
+/// than ``LogLimits/maximumLineLength`` is skipped, not held.
 struct LineReader: ~Copyable {
     let fd: Int32
     let path: String
     private var buffer: UnsafeMutableRawBufferPointer
     /// File offset of `buffer[0]`.
     private var bufferOffset: Int64
+    /// Where reading stops (the committed end of a log).
+    private let limit: Int64
     private var filled = 0
     private var consumed = 0
     private var atEOF = false
+    /// While skipping an overlong line: the offset it began at.
+    private var overlongStart: Int64?
 
     static let chunkSize = 1 << 20
 
-    init(fd: Int32, path: String, from offset: Int64 = 0) {
+    init(fd: Int32, path: String, from offset: Int64 = 0, to limit: Int64 = .max) {
         self.fd = fd
         self.path = path
+        self.limit = limit
         buffer = .allocate(byteCount: Self.chunkSize, alignment: 16)
         bufferOffset = offset
     }
@@ -30,10 +36,12 @@ struct LineReader: ~Copyable {
     /// What follows the last complete line: its offset and length (0 when the file ends with `\n`).
     struct Tail {
         var offset: Int64
-        var count: Int
+        var count: Int64
     }
 
-    /// Calls `body` with each complete line (without its `\n`) and the file offset just after it.
+    /// Calls `body` with each complete line (without its `\n`), its length and the file offset
+    /// just after it. For a line longer than ``LogLimits/maximumLineLength`` the length is its
+    /// true length and the bytes must not be read: callers check the length first.
     /// - Returns: the tail after the last complete line — a torn write, or a line being written.
     mutating func forEachLine(
         _ body: (UnsafePointer<UInt8>, Int, Int64) throws(JobLedgerError) -> Void
@@ -43,18 +51,36 @@ struct LineReader: ~Copyable {
             while consumed < filled {
                 guard let newline = memchr(base + consumed, 0x0A, filled - consumed) else { break }
                 let end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
-                try body(base + consumed, end - consumed, bufferOffset + Int64(end) + 1)
+                let after = bufferOffset + Int64(end) + 1
+                if let start = overlongStart {
+                    overlongStart = nil
+                    try body(base, Int(after - 1 - start), after)
+                } else {
+                    try body(base + consumed, end - consumed, after)
+                }
                 consumed = end + 1
             }
-            if atEOF { return Tail(offset: bufferOffset + Int64(consumed), count: filled - consumed) }
+            if atEOF {
+                let start = overlongStart ?? (bufferOffset + Int64(consumed))
+                return Tail(offset: start, count: bufferOffset + Int64(filled) - start)
+            }
             try refill()
         }
     }
 
-    /// Keeps the partial line, growing the buffer if one line fills it, and reads more.
+    /// Keeps the partial line, growing the buffer if one line fills it (up to the line limit;
+    /// past it the line's bytes are dropped and only its start kept), and reads more.
     private mutating func refill() throws(JobLedgerError) {
         let keep = filled - consumed
-        if consumed > 0 {
+        if overlongStart == nil && keep > LogLimits.maximumLineLength {
+            overlongStart = bufferOffset + Int64(consumed)
+        }
+        if overlongStart != nil {
+            // Drop the overlong line's bytes read so far.
+            bufferOffset += Int64(filled)
+            filled = 0
+            consumed = 0
+        } else if consumed > 0 {
             if keep > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + consumed, byteCount: keep) }
             bufferOffset += Int64(consumed)
             filled = keep
@@ -66,8 +92,14 @@ struct LineReader: ~Copyable {
             buffer.deallocate()
             buffer = bigger
         }
+        let position = bufferOffset + Int64(filled)
+        let wanted = Int(min(Int64(buffer.count - filled), max(0, limit - position)))
+        guard wanted > 0 else {
+            atEOF = true
+            return
+        }
         while true {
-            let n = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(bufferOffset) + off_t(filled))
+            let n = pread(fd, buffer.baseAddress! + filled, wanted, off_t(position))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIO.failure("read", path)

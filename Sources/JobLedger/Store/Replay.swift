@@ -16,7 +16,9 @@ import Darwin
 /// - A job with events in two files is a `duplicate_job`: the later file's copy is rejected.
 /// - A damaged log rejects its job only: a bad line is charged to the job it names; a line too
 ///   damaged to name a job is reported on its own. Other jobs still replay.
-/// - Replay never changes a file: a torn last line is reported and ignored.
+/// - Replay never changes a file: a torn write (a cut last line or batch) is reported and ignored.
+/// - Inside a directory no symbolic link is followed and only regular files are read; each file is
+///   read under a shared lock, so an append in progress is waited for.
 public struct Replay: Sendable {
     /// Replay each job up to this `seq` (time travel); later lines are still checked.
     public var asOf: Int?
@@ -45,17 +47,25 @@ public struct Replay: Sendable {
         var summary = Summary()
         var jobs = ReplayedJobs()
         for path in paths {
-            let files: [String]
-            do { files = try Self.logFiles(at: path) } catch {
+            let entries: [LogFile]
+            do { entries = try Self.logFiles(at: path) } catch {
                 reject(error)
                 summary.problems += 1
                 continue
             }
-            for file in files {
+            for entry in entries {
+                let file: String
+                switch entry {
+                case .file(let path): file = path
+                case .refused(let error):
+                    reject(error)
+                    summary.problems += 1
+                    continue
+                }
                 summary.files += 1
                 var replay = FileReplay(file: file, ordinal: summary.files, asOf: asOf)
                 do {
-                    try replay.run(&jobs)
+                    try replay.run(&jobs, followLinks: file == path)
                 } catch {
                     reject(error)
                     summary.problems += 1
@@ -77,23 +87,41 @@ public struct Replay: Sendable {
         return summary
     }
 
-    /// The log files a path stands for.
-    static func logFiles(at path: String) throws(JobLedgerError) -> [String] {
+    /// A file a path stands for, or an entry that looks like a log and is refused.
+    enum LogFile {
+        case file(String)
+        case refused(JobLedgerError)
+    }
+
+    /// The log files a path stands for. A path named by the caller is followed if it is a
+    /// symbolic link; inside a directory, nothing is: a symbolic link or anything else that is
+    /// not a regular file named `*.jsonl` is refused (a store would refuse it too), and a link
+    /// to a directory is not entered, so links cannot make a walk loop or leave the tree.
+    static func logFiles(at path: String) throws(JobLedgerError) -> [LogFile] {
         switch FileIO.kind(of: path) {
-        case .file: return [path]
+        case .file: return [.file(path)]
         case .directory:
-            var files: [String] = []
-            for name in try FileIO.entries(of: path) where !name.hasPrefix(".") {
-                let child = path.hasSuffix("/") ? path + name : path + "/" + name
-                switch FileIO.kind(of: child) {
-                case .directory: files += try logFiles(at: child)
-                case .file where name.hasSuffix(".jsonl"): files.append(child)
-                default: break
-                }
-            }
+            var files: [LogFile] = []
+            try walk(path, into: &files)
             return files
-        case .other: throw JobLedgerError(.io, "not a file or directory", file: path)
+        case .other, .symlink: throw JobLedgerError(.io, "not a regular file or directory; refused", file: path)
         case nil: throw JobLedgerError(.io, "no such file or directory", file: path)
+        }
+    }
+
+    private static func walk(_ directory: String, into files: inout [LogFile]) throws(JobLedgerError) {
+        for name in try FileIO.entries(of: directory) where !name.hasPrefix(".") {
+            let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let isLog = name.hasSuffix(".jsonl")
+            switch FileIO.kind(of: child, followLinks: false) {
+            case .directory: try walk(child, into: &files)
+            case .file where isLog: files.append(.file(child))
+            case .symlink where isLog:
+                files.append(.refused(JobLedgerError(.io, "is a symbolic link; not followed (a store never follows one)", file: child)))
+            case .other where isLog:
+                files.append(.refused(JobLedgerError(.io, "not a regular file; refused (a store refuses it too)", file: child)))
+            default: break
+            }
         }
     }
 }
@@ -126,7 +154,7 @@ struct FileReplay {
     let stem: JobID?
     var slots: [Slot] = []
     /// The jobs' states, apart from the slots so folding mutates them in place.
-    var states: [JobState] = []
+    var states: [JobState?] = []
     /// The first error of each rejected slot, and the `--at` snapshots: rare, so kept aside.
     var errors: [Int: JobLedgerError] = [:]
     var snapshots: [Int: JobState] = [:]
@@ -136,9 +164,10 @@ struct FileReplay {
     /// The first line of a job other than `stem`.
     var firstForeignLine: (line: Int, job: JobID)?
     private var decoder = EventLineDecoder()
-    /// The slot of the last line's job, to skip the lookup while lines keep naming the same job
-    /// (-1 when the last line named none).
+    /// The slot of the last line's job and its id's bytes, to skip the lookup while lines keep
+    /// naming the same job (-1 when the last line named none).
     private var lastSlot = -1
+    private var lastJob: [UInt8] = []
 
     init(file: String, ordinal: Int, asOf: Int?) {
         self.file = file
@@ -149,23 +178,41 @@ struct FileReplay {
         stem = name.hasSuffix(".jsonl") ? JobID(validating: String(name.dropLast(6))) : nil
     }
 
-    mutating func run(_ jobs: inout ReplayedJobs) throws(JobLedgerError) {
+    /// Reads the file under a shared lock, so an append in progress in a store is not mistaken
+    /// for a torn write; only the committed lines are folded.
+    mutating func run(_ jobs: inout ReplayedJobs, followLinks: Bool = false) throws(JobLedgerError) {
         jobs.paths.append(file)
-        guard let fd = try FileIO.open(file, O_RDONLY) else { throw JobLedgerError(.io, "no such file", file: file) }
+        guard let fd = try FileIO.open(file, O_RDONLY, followLinks: followLinks) else {
+            throw JobLedgerError(.io, "no such file", file: file)
+        }
         defer { close(fd) }
+        try FileIO.lock(fd, LOCK_SH, file)
         #if canImport(Glibc)
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif
-        var reader = LineReader(fd: fd, path: file)
-        let tail = try reader.forEachLine { base, count, _ in self.fold(base, count, &jobs) }
-        if tail.count > 0 { tornTail = TornWrite(file: file, line: lines + 1, byteCount: tail.count, moved: false) }
+        let size = try FileIO.size(fd, file)
+        let end = try FileIO.committedEnd(fd, from: 0, size: size, file)
+        var reader = LineReader(fd: fd, path: file, to: end)
+        _ = try reader.forEachLine { base, count, _ in self.fold(base, count, &jobs) }
+        if size > end { tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(size - end), moved: false) }
     }
 
     @inline(__always)
     private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int, _ jobs: inout ReplayedJobs) {
         lines += 1
+        guard count <= LogLimits.maximumLineLength else {
+            lastSlot = -1
+            fileProblems.append(JobLedgerError.overlongLine(count, job: nil).at(file: file, line: lines))
+            return
+        }
         do throws(LineError) {
-            try decoder.decode(base, count: count)
+            if lastSlot >= 0 {
+                try lastJob.withUnsafeBufferPointer { known throws(LineError) in
+                    try decoder.decode(base, count: count, knownJob: known)
+                }
+            } else {
+                try decoder.decode(base, count: count)
+            }
         } catch {
             lastSlot = -1
             // Charge the line to the job it names, if it names one.
@@ -178,21 +225,30 @@ struct FileReplay {
             }
             return
         }
+        // The line's job: the last line's slot when the bytes are the same, else looked up.
         let slot: Int
-        if decoder.sameJobAsPrevious, lastSlot >= 0 {
+        if decoder.jobIsKnown {
             slot = lastSlot
         } else if !decoder.job.escaped {
             let bytes = UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start)
-            if let problem = JobID.problem(with: bytes) {
-                lastSlot = -1
-                fileProblems.append(
-                    JobLedgerError(
-                        .corruptLog, "invalid job id \(JobLedgerError.quote(String(decoding: bytes, as: UTF8.self))): \(problem)",
-                        file: file, line: lines))
-                return
+            if lastSlot >= 0, bytes.count == lastJob.count,
+                lastJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+            {
+                slot = lastSlot
+            } else {
+                if let problem = JobID.problem(with: bytes) {
+                    lastSlot = -1
+                    fileProblems.append(
+                        JobLedgerError(
+                            .corruptLog, "invalid job id \(JobLedgerError.quote(String(decoding: bytes, as: UTF8.self))): \(problem)",
+                            file: file, line: lines))
+                    return
+                }
+                slot = slotIndex(for: bytes, jobs: &jobs) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
+                lastSlot = slot
+                lastJob.removeAll(keepingCapacity: true)
+                lastJob.append(contentsOf: bytes)
             }
-            slot = slotIndex(for: bytes, jobs: &jobs) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
-            lastSlot = slot
         } else {
             let job: JobID
             do { job = try decoder.jobID(base) } catch {
@@ -203,23 +259,21 @@ struct FileReplay {
             var id = job.rawValue
             slot = id.withUTF8 { slotIndex(for: $0, jobs: &jobs) { job } }
             lastSlot = slot
+            lastJob = Array(job.rawValue.utf8)
         }
         if slots[slot].rejected { return }
+        if slots[slot].state < 0 {
+            states.append(nil)
+            slots[slot].state = states.count - 1
+        }
         let stateIndex = slots[slot].state
         do throws(JobLedgerError) {
-            if stateIndex >= 0 {
-                try states[stateIndex].apply(line: &decoder, base)
-            } else {
-                var state: JobState?
-                try decoder.fold(base, into: &state, job: slots[slot].job)
-                states.append(state.take()!)
-                slots[slot].state = states.count - 1
-            }
+            try JobState.fold(line: &decoder, base, into: &states[stateIndex], job: slots[slot].job)
         } catch {
             reject(slot, error.at(file: file, line: lines))
             return
         }
-        if let asOf, decoder.seq == asOf { snapshots[slot] = states[slots[slot].state] }
+        if let asOf, decoder.seq == asOf { snapshots[slot] = states[stateIndex] }
     }
 
     /// The slot of the job with id bytes `key`, made on its first line in this file. A job last
@@ -270,7 +324,11 @@ struct FileReplay {
         guard let stem, let own = slots.firstIndex(where: { $0.job == stem }) else {
             for problem in fileProblems { reject(problem) }
             for (index, slot) in slots.enumerated() {
-                if let error = errors[index] { reject(error) } else if slot.state >= 0 { emit(snapshots[index] ?? states[slot.state]) }
+                if let error = errors[index] {
+                    reject(error)
+                } else if slot.state >= 0, let state = snapshots[index] ?? states[slot.state] {
+                    emit(state)
+                }
             }
             return
         }
@@ -284,8 +342,8 @@ struct FileReplay {
         }
         if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
             reject(first)
-        } else if slots[own].state >= 0 {
-            emit(snapshots[own] ?? states[slots[own].state])
+        } else if slots[own].state >= 0, let state = snapshots[own] ?? states[slots[own].state] {
+            emit(state)
         }
     }
 }

@@ -1,5 +1,7 @@
-/// A torn last line: bytes after a log's last `\n`, left by a write a crash cut short. It was
-/// never acknowledged, so it is not part of the log (SPEC 3).
+/// A torn write: the bytes after a log's last committed line, left by a write a crash cut short —
+/// a last line without its `\n`, or the complete lines of an append whose last line never came
+/// (docs/log-format.md, "Batches"). It was never acknowledged, so it is not part of the log
+/// (SPEC 3).
 public struct TornWrite: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     /// The line number the torn bytes would have had.
@@ -16,9 +18,10 @@ public struct TornWrite: Sendable, Hashable, CustomStringConvertible {
         self.moved = moved
     }
 
-    /// `logs/j-1.jsonl:7: torn last line (12 bytes, never acknowledged) moved to logs/j-1.jsonl.torn`.
+    /// `logs/j-1.jsonl:7: torn write (12 bytes, never acknowledged) moved to logs/j-1.jsonl.torn`.
     public var description: String {
-        "\(file):\(line): torn last line (\(byteCount) bytes, never acknowledged) "
-            + (moved ? "moved to \(file).torn" : "ignored")
+        let shown = JobLedgerError.visible(file)
+        return "\(shown):\(line): torn write (\(byteCount) bytes, never acknowledged) "
+            + (moved ? "moved to \(JobLedgerError.visible(file + ".torn"))" : "ignored")
     }
 }

@@ -129,7 +129,7 @@ import Testing
         (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"../x","type":"queued"}"#, #"invalid job id "../x": it starts with '.'"#),
         (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"launched"}"#, #"unknown event type "launched""#),
         (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"queued","percent":5}"#, "field percent is not a field of queued"),
-        (#"{"seq":1,"at":"2026-11-22T10:00:00+00:00x","job":"j-1","type":"queued"}"#, "field at is not RFC 3339: offset must be ±HH:MM"),
+        (#"{"seq":1,"at":"2026-11-22T10:00:00+00:00x","job":"j-1","type":"queued"}"#, "field at is not RFC 3339: unexpected text after the time zone"),
         (#"{"seq":1,"at":"2026-11-22T10:00:00Q","job":"j-1","type":"queued"}"#, "field at is not RFC 3339: expected 'Z' or an offset at character 20"),
         (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"queued","colour":5}"#, #"unknown field "colour" at column 66"#),
         (#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"j-1","type":"progressed"}"#, "progressed needs field percent"),

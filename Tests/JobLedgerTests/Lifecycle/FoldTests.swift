@@ -9,15 +9,16 @@ import Testing
         let error = try #require(throws: JobLedgerError.self) {
             try JobState(RecordedEvent(seq: 2, at: Logs.t0, job: job, event: Logs.created()))
         }
-        #expect(error.code == .invalidEvent)
-        #expect(error.message == "seq 2 on the job's first event (expected 1)")
+        #expect(error.code == .corruptLog)
+        #expect(error.message == "seq 2 leaves a gap (expected 1)")
     }
 
     @Test func seqMustBeTheNext() throws {
         let state = try Logs.state(Logs.reaching(.queued))
         let gap = RecordedEvent(seq: 4, at: Logs.at(5), job: job, event: .trainingStarted(resources: nil))
         let error = try #require(throws: JobLedgerError.self) { try state.applying(gap) }
-        #expect(error.message == "seq 4 follows seq 2 (expected 3)")
+        #expect(error.code == .corruptLog)
+        #expect(error.message == "seq 4 leaves a gap (expected 3)")
     }
 
     @Test func atNeverGoesBackwardsButMayRepeat() throws {

@@ -8,7 +8,7 @@ enum ReplayCommand: Command {
         Prints one JSON object per job:
           {"job": ID, "sestek": {…}, "nupic": {…}, "llama-stack": {…}, "novita": {…}, "bluesight": {…}}
         A directory stands for the *.jsonl files below it. A rejected log is named on stderr and
-        the other jobs still print (exit status 1). A torn last line is ignored with a note.
+        the other jobs still print (exit status 1). A torn write (a cut last line or batch) is ignored with a note.
 
         options:
           --vocabulary V   print only V (sestek, nupic, llama-stack, novita, bluesight); repeatable
@@ -24,8 +24,8 @@ enum ReplayCommand: Command {
         if let asOf, asOf < 1 { throw UsageError(message: "--at must be 1 or more (a job's first event is seq 1)") }
         var writer = JSONWriter(capacity: 1 << 20)
         var output = out
-        let summary = Replay(asOf: asOf).run(
-            arguments.positionals,
+        let summary = replay(
+            arguments.positionals, asOf: asOf,
             emit: { state in
                 ProjectionLine(state, vocabularies: vocabularies).write(to: &writer)
                 writer.bytes.append(UInt8(ascii: "\n"))
@@ -54,15 +54,15 @@ enum VerifyCommand: Command {
     static let details = """
         Lists every problem on stderr as `jobledger: FILE:LINE: message` (the first problem of each
         job; a damaged log rejects its job only) and prints a summary line. Exit status 1 if any
-        log is rejected. A torn last line is not a problem: it was never acknowledged.
+        log is rejected. A torn write is not a problem: it was never acknowledged.
 
         """
     static let options: Set<String> = []
 
     static func run(_ arguments: Arguments, _ out: inout Output) throws(UsageError) -> ExitCode {
         guard !arguments.positionals.isEmpty else { throw UsageError(message: "missing PATH") }
-        let summary = Replay().run(
-            arguments.positionals, emit: { _ in }, reject: { Output.error($0) }, torn: { Output.error($0.description) })
+        let summary = replay(
+            arguments.positionals, asOf: nil, emit: { _ in }, reject: { Output.error($0) }, torn: { Output.error($0.description) })
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
         out.line(
             "\(summary.problems == 0 ? "ok" : "rejected"): \(count(summary.files, "file")), \(count(summary.lines, "line")), "

@@ -9,6 +9,9 @@ import JobLedger
 /// writes.
 struct Output {
     private var buffer: [UInt8] = []
+    /// The first error writing to stdout other than a closed pipe (e.g. `ENOSPC` for
+    /// `> /dev/full`): the command then fails, since its output is lost.
+    private(set) var writeError: Int32?
 
     init() { buffer.reserveCapacity(1 << 16) }
 
@@ -36,7 +39,9 @@ struct Output {
             let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
-                break  // stdout closed (e.g. a pipe to `head`): nothing more to say
+                // A pipe closed by its reader (e.g. `head`) wants no more: not an error.
+                if n < 0 && errno != EPIPE && writeError == nil { writeError = errno }
+                break
             }
             offset += n
         }

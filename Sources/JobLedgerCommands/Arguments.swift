@@ -6,7 +6,7 @@ struct UsageError: Error {
 }
 
 /// The exit statuses of `jobledger` (SPEC 4).
-enum ExitCode: Int32 {
+public enum ExitCode: Int32, Sendable {
     case success = 0
     /// A log or an event was rejected (or a job is unknown, or a file cannot be read).
     case rejected = 1
@@ -62,7 +62,10 @@ struct Arguments {
 
     func integer(_ name: String) throws(UsageError) -> Int? {
         guard let text = try single(name) else { return nil }
-        guard let value = Int(text) else { throw UsageError(message: "--\(name) must be an integer, not \(text)") }
+        // The JSON integer grammar, as `key=value` reads numbers: `+5`, `05` and `5.0` are not integers.
+        guard case .int(let value)? = try? JSONValue(parsing: text), text.first != " ", text.last != " " else {
+            throw UsageError(message: "--\(name) must be an integer, not \(text)")
+        }
         return value
     }
 

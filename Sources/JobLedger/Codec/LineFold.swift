@@ -1,34 +1,43 @@
-/// Folding decoded log lines into a job's state: shared by the stores and replay.
-extension EventLineDecoder {
-    /// Folds the line just decoded into `state` (which belongs to the line's job), checking `seq`
-    /// continuity first. Errors carry no place; callers add file and line.
+/// The one step every reader of a log takes for each line — the directory store's
+/// ``JobLogReader``, offline ``FileReplay``, and any store built on the same codec: fold the line
+/// just decoded into its job's state. Each reader keeps only its own policy around it (which job
+/// a line must be, where errors are reported, what a bad line rejects).
+extension JobState {
+    /// Folds the line `decoder` just read into `state`, the state of the line's job (`nil`
+    /// before its first line). Errors carry no place; callers add file and line.
     /// - Throws: `corrupt_log` for a gap or repeat in `seq` or an unreadable field; the fold's own
-    ///   errors (`invalid_event`, `illegal_transition`) as they are.
+    ///   errors (`invalid_event`, `illegal_transition`) as they are. `state` is unchanged then.
     @inline(__always)
-    mutating func fold(_ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID) throws(JobLedgerError) {
-        if state != nil {
-            try state!.apply(line: &self, base)
-        } else {
-            guard seq == 1 else { throw seqError(expected: 1, job: job) }
-            let event: Event
-            do { event = try self.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
-            state = try JobState(RecordedEvent(seq: seq, at: at, job: job, event: event))
+    static func fold(line decoder: inout EventLineDecoder, _ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID)
+        throws(JobLedgerError)
+    {
+        let event: Event
+        do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
+        // A pattern that binds nothing: `state == nil` would copy the state (and so copy its
+        // copy-on-write part on the next change) on every line.
+        switch state {
+        case .none: state = try JobState(RecordedEvent(seq: decoder.seq, at: decoder.at, job: job, event: event))
+        case .some: try state!.apply(seq: decoder.seq, at: decoder.at, event: event)
         }
     }
 
+    /// The `seq` rule's error, in one wording for every reader and the API: a log whose `seq`
+    /// repeats or skips is corrupt.
+    static func seqError(found: Int, expected: Int, job: JobID) -> JobLedgerError {
+        let message =
+            found < expected
+            ? "seq \(found) repeats or goes back (expected \(expected))"
+            : "seq \(found) leaves a gap (expected \(expected))"
+        return JobLedgerError(.corruptLog, message, job: job.rawValue)
+    }
+}
+
+extension EventLineDecoder {
     /// The recorded event of the line just decoded.
     mutating func recorded(_ base: UnsafePointer<UInt8>, job: JobID) throws(JobLedgerError) -> RecordedEvent {
         do { return RecordedEvent(seq: seq, at: at, job: job, event: try event(base)) } catch {
             throw JobLedgerError(.corruptLog, error.message, job: job.rawValue)
         }
-    }
-
-    func seqError(expected: Int, job: JobID) -> JobLedgerError {
-        let message =
-            seq < expected
-            ? "seq \(seq) repeats or goes back (expected \(expected))"
-            : "seq \(seq) leaves a gap (expected \(expected))"
-        return JobLedgerError(.corruptLog, message, job: job.rawValue)
     }
 
     /// Whether the line's job is `job`: a byte comparison, unless the line escapes characters
@@ -71,21 +80,25 @@ struct JobLogReader {
         self.offset = offset
     }
 
-    /// Folds the complete lines from `offset` on; `collect` also returns them as events.
-    /// - Returns: the tail after the last complete line.
+    /// Folds the committed lines from `offset` on; `collect` also returns them as events.
+    /// - Returns: the tail after the last committed line: a torn write, or the lines of an
+    ///   append a crash cut short (``FileIO/committedEnd(_:from:size:_:)``).
     /// - Throws: the first bad line's error with file and line; `state`, `lines` and `offset` then
     ///   describe the log up to the line before it.
     mutating func readNewLines(fd: Int32, collect: Bool = false, into events: inout [RecordedEvent])
         throws(JobLedgerError) -> LineReader.Tail
     {
-        var reader = LineReader(fd: fd, path: path, from: offset)
+        let size = try FileIO.size(fd, path)
+        let end = try FileIO.committedEnd(fd, from: offset, size: size, path)
+        var reader = LineReader(fd: fd, path: path, from: offset, to: end)
         // Made per read, not kept: a store keeps one reader per job it has seen.
         var decoder = EventLineDecoder()
         let job = self.job
         let path = self.path
-        return try reader.forEachLine { base, count, end throws(JobLedgerError) in
+        _ = try reader.forEachLine { base, count, lineEnd throws(JobLedgerError) in
             let line = lines + 1
             do throws(JobLedgerError) {
+                guard count <= LogLimits.maximumLineLength else { throw JobLedgerError.overlongLine(count, job: job.rawValue) }
                 do throws(LineError) { try decoder.decode(base, count: count) } catch {
                     throw JobLedgerError(.corruptLog, error.message, job: decoder.jobText(base) ?? job.rawValue)
                 }
@@ -98,17 +111,26 @@ struct JobLogReader {
                 if collect {
                     let recorded = try decoder.recorded(base, job: job)
                     var next = state
-                    try decoder.fold(base, into: &next, job: job)
+                    try JobState.fold(line: &decoder, base, into: &next, job: job)
                     state = next
                     events.append(recorded)
                 } else {
-                    try decoder.fold(base, into: &state, job: job)
+                    try JobState.fold(line: &decoder, base, into: &state, job: job)
                 }
             } catch {
                 throw error.at(file: path, line: line)
             }
             lines = line
-            offset = end
+            offset = lineEnd
         }
+        return LineReader.Tail(offset: end, count: size - end)
+    }
+}
+
+extension JobLedgerError {
+    /// A line longer than ``LogLimits/maximumLineLength``.
+    static func overlongLine(_ count: Int, job: String?) -> JobLedgerError {
+        JobLedgerError(
+            .corruptLog, "line of \(count) bytes is longer than a log line may be (\(LogLimits.maximumLineLength) bytes)", job: job)
     }
 }

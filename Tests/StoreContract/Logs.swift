@@ -1,18 +1,19 @@
+// Shared by the root tests and the PostgreSQL package's tests (product JobLedgerStoreContract).
 import Foundation
 import JobLedger
 
 /// Logs that reach each phase, written out by hand from SPEC 1 (not derived from the table).
-enum Logs {
-    static let t0 = Timestamp(seconds: 1_795_000_000)
+public enum Logs {
+    public static let t0 = Timestamp(seconds: 1_795_000_000)
 
-    static func at(_ i: Int) -> Timestamp { Timestamp(seconds: t0.seconds + Int64(i)) }
+    public static func at(_ i: Int) -> Timestamp { Timestamp(seconds: t0.seconds + Int64(i)) }
 
-    static func created(_ origin: Origin = .api) -> Event {
+    public static func created(_ origin: Origin = .api) -> Event {
         .created(Creation(origin: origin, name: "job", task: "classification"))
     }
 
     /// Events (after `created`) that lead from nothing to `phase`.
-    static func reaching(_ phase: Phase, origin: Origin = .api) -> [Event] {
+    public static func reaching(_ phase: Phase, origin: Origin = .api) -> [Event] {
         let start = [created(origin)]
         switch phase {
         case .initialized: return start
@@ -31,7 +32,7 @@ enum Logs {
     }
 
     /// A valid instance of every event type (fields in range).
-    static func sample(_ type: EventType) -> Event {
+    public static func sample(_ type: EventType) -> Event {
         switch type {
         case .created: created()
         case .configured: .configured(config: ["epochs": 3])
@@ -57,25 +58,25 @@ enum Logs {
     }
 
     /// Records `events` as job `job`'s log, seq 1…, one second apart.
-    static func recorded(_ events: [Event], job: String = "j-1") -> [RecordedEvent] {
+    public static func recorded(_ events: [Event], job: String = "j-1") -> [RecordedEvent] {
         let id = try! JobID(job)
         return events.enumerated().map { RecordedEvent(seq: $0.offset + 1, at: at($0.offset), job: id, event: $0.element) }
     }
 
     /// The folded state of `events`.
-    static func state(_ events: [Event], job: String = "j-1") throws -> JobState {
+    public static func state(_ events: [Event], job: String = "j-1") throws -> JobState {
         try JobState.fold(recorded(events, job: job))!
     }
 
     /// A ledger holding `events` for `job`.
-    static func ledger(_ events: [Event], job: String = "j-1", ledger: Ledger = .inMemory()) throws -> Ledger {
+    public static func ledger(_ events: [Event], job: String = "j-1", ledger: Ledger = .inMemory()) throws -> Ledger {
         let id = try JobID(job)
         for (i, event) in events.enumerated() { try ledger.append(event, to: id, at: at(i)) }
         return ledger
     }
 
     /// A fresh empty directory under the system's temporary directory.
-    static func temporaryDirectory(_ name: String = #function) -> String {
+    public static func temporaryDirectory(_ name: String = #function) -> String {
         let path = NSTemporaryDirectory() + "jobledger-tests-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
@@ -84,7 +85,7 @@ enum Logs {
 
 extension JobState {
     /// The state after one more event, one second after the last.
-    func after(_ event: Event) throws -> JobState {
+    public func after(_ event: Event) throws -> JobState {
         try applying(RecordedEvent(seq: seq + 1, at: Timestamp(seconds: lastEventAt.seconds + 1), job: job, event: event))
     }
 }

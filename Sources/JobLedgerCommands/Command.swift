@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JobLedger
+import Synchronization
 
 /// One `jobledger` command: it parses its arguments, calls the library, prints.
 protocol Command: Sendable {
@@ -14,7 +20,7 @@ protocol Command: Sendable {
 }
 
 /// A command as a value, so the list of commands needs no existential metatypes.
-struct CommandSpec: Sendable {
+public struct CommandSpec: Sendable {
     let name: String
     let usage: String
     let summary: String
@@ -29,13 +35,17 @@ extension Command {
     }
 }
 
-enum Commands {
-    static let all: [CommandSpec] = [
+public enum Commands {
+    /// `jobledger`'s commands, then those the running executable adds (``main(_:opener:extraCommands:)``).
+    static var all: [CommandSpec] { builtIn + extra.withLock { $0 } }
+
+    static let builtIn: [CommandSpec] = [
         ReplayCommand.spec, StatusCommand.spec, ListCommand.spec, HistoryCommand.spec, AppendCommand.spec,
         CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec, FollowCommand.spec,
     ]
+    static let extra = Mutex<[CommandSpec]>([])
 
-    static var overview: String {
+    static func overview(_ all: [CommandSpec]) -> String {
         var text = """
             usage: jobledger COMMAND [ARGUMENTS] [--help]
 
@@ -53,17 +63,31 @@ enum Commands {
         return text
     }
 
-    /// Runs a whole command line (without the program name); returns the exit status.
-    static func main(_ arguments: [String]) -> ExitCode {
+    /// Runs a whole command line (without the program name) with the stores `opener` knows and,
+    /// besides the commands of `jobledger`, `extraCommands`; returns the exit status.
+    public static func main(
+        _ arguments: [String], opener: StoreOpener = .directories, extraCommands: [CommandSpec] = []
+    ) -> ExitCode {
+        StoreOpener.installed.withLock { $0 = opener }
+        extra.withLock { $0 = extraCommands }
         var out = Output()
-        defer { out.flush() }
+        let status = run(arguments, &out)
+        out.flush()
+        if let code = out.writeError {
+            Output.error("cannot write output: \(String(cString: strerror(code)))")
+            return status == .success ? .rejected : status
+        }
+        return status
+    }
+
+    static func run(_ arguments: [String], _ out: inout Output) -> ExitCode {
         guard let name = arguments.first else {
             Output.error("missing command")
             Output.error("usage: jobledger COMMAND [ARGUMENTS] (see jobledger --help)")
             return .usage
         }
         if name == "--help" || name == "-h" || name == "help" {
-            out.write(Array(overview.utf8))
+            out.write(Array(overview(all).utf8))
             return .success
         }
         guard let command = all.first(where: { $0.name == name }) else {

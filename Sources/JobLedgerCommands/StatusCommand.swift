@@ -1,20 +1,5 @@
 import JobLedger
 
-/// Opens a directory store that never writes, reporting torn tails on stderr.
-func readOnlyLedger(_ directory: String) throws(JobLedgerError) -> Ledger {
-    Ledger(
-        store: try DirectoryStore(
-            directory: directory, durability: .none, mode: .readOnly, onTornWrite: { Output.error($0.description) }))
-}
-
-/// Opens a directory store for writing; a torn tail it moves aside is reported on stderr.
-func writableLedger(_ directory: String, createDirectory: Bool) throws(JobLedgerError) -> Ledger {
-    Ledger(
-        store: try DirectoryStore(
-            directory: directory, durability: .fsync, mode: .readWrite, createDirectory: createDirectory,
-            onTornWrite: { Output.error($0.description) }))
-}
-
 enum StatusCommand: Command {
     static let name = "status"
     static let usage = "jobledger status DIR JOB [--vocabulary V]…"

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The names a line may use, as bytes, made once from the one table of each: ``LineField/name``
+/// for keys and ``EventType``'s raw values for types. The fast path and the general reader both
+/// look names up here, so they cannot disagree on a spelling.
+///
+/// Laid out flat in memory made once and never freed (no reference counting on the hot path):
+/// each name's bytes, and the same followed by its closing quote as one little-endian word with
+/// the mask of its bytes (names of up to seven bytes), so most keys match with one compare.
+struct LineNames: @unchecked Sendable {
+    struct Name<Value> {
+        var offset: Int
+        var length: Int
+        var word: UInt64
+        var mask: UInt64
+        var value: Value
+    }
+
+    /// Names grouped by first byte: those starting with byte `b` are `names[starts[b]..<starts[b + 1]]`.
+    struct Table<Value> {
+        let names: UnsafeMutableBufferPointer<Name<Value>>
+        let starts: UnsafeMutableBufferPointer<Int>
+        let bytes: UnsafeMutableBufferPointer<UInt8>
+
+        init(_ entries: [(String, Value)]) {
+            let sorted = entries.sorted { $0.0.utf8.first! < $1.0.utf8.first! }
+            bytes = .allocate(capacity: sorted.reduce(0) { $0 + $1.0.utf8.count })
+            names = .allocate(capacity: sorted.count)
+            starts = .allocate(capacity: 257)
+            var offset = 0
+            for (index, (text, value)) in sorted.enumerated() {
+                let utf8 = Array(text.utf8)
+                _ = UnsafeMutableBufferPointer(rebasing: bytes[offset..<offset + utf8.count]).initialize(from: utf8)
+                let quoted = utf8 + [UInt8(ascii: "\"")]
+                var word: UInt64 = 0
+                for (position, byte) in quoted.prefix(8).enumerated() { word |= UInt64(byte) << (8 * UInt64(position)) }
+                let mask: UInt64 = quoted.count >= 8 ? ~0 : (1 << (8 * UInt64(quoted.count))) - 1
+                names.baseAddress!.advanced(by: index).initialize(
+                    to: Name(offset: offset, length: utf8.count, word: word, mask: mask, value: value))
+                offset += utf8.count
+            }
+            var next = 0
+            for first in 0...256 {
+                while next < sorted.count, Int(sorted[next].0.utf8.first!) < first { next += 1 }
+                starts[first] = next
+            }
+        }
+
+        /// The name at `p` (followed by its closing quote when `quoted`, else exactly `p[0..<n]`),
+        /// and its length (with the quote when `quoted`).
+        @inline(__always)
+        func find(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> (Value, Int)? {
+            guard n > 0 else { return nil }
+            let first = Int(p[0])
+            var index = starts[first]
+            let end = starts[first + 1]
+            let word = n >= 8 ? UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) : 0
+            while index < end {
+                let name = names[index]
+                index += 1
+                if quoted {
+                    if n >= 8 {
+                        // The first eight bytes as one word: the whole name and its quote when
+                        // short, else a filter before the rest is compared.
+                        guard word & name.mask == name.word else { continue }
+                        if name.length < 8 { return (name.value, name.length + 1) }
+                        guard n > name.length, p[name.length] == UInt8(ascii: "\""),
+                            name.length == 8 || memcmp(bytes.baseAddress! + name.offset + 8, p + 8, name.length - 8) == 0
+                        else { continue }
+                        return (name.value, name.length + 1)
+                    }
+                    guard n > name.length, p[name.length] == UInt8(ascii: "\"") else { continue }
+                } else {
+                    guard n == name.length else { continue }
+                }
+                if memcmp(bytes.baseAddress! + name.offset, p, name.length) == 0 {
+                    return (name.value, quoted ? name.length + 1 : name.length)
+                }
+            }
+            return nil
+        }
+    }
+
+    let fields = Table(LineField.allCases.map { ($0.name, $0) })
+    let types = Table(EventType.allCases.map { ($0.rawValue, $0) })
+
+    static let shared = LineNames()
+
+    /// The field whose name starts at `p` followed by its closing quote, and the length with it.
+    @inline(__always)
+    func quotedField(_ p: UnsafePointer<UInt8>, _ n: Int) -> (LineField, Int)? { fields.find(p, n, quoted: true) }
+
+    /// The field named exactly by `p[0..<n]`.
+    @inline(__always)
+    func field(_ p: UnsafePointer<UInt8>, _ n: Int) -> LineField? { fields.find(p, n, quoted: false)?.0 }
+
+    /// The event type whose name starts at `p` followed by its closing quote, and the length with it.
+    @inline(__always)
+    func quotedType(_ p: UnsafePointer<UInt8>, _ n: Int) -> (EventType, Int)? { types.find(p, n, quoted: true) }
+
+    /// The event type named exactly by `p[0..<n]`.
+    @inline(__always)
+    func type(_ p: UnsafePointer<UInt8>, _ n: Int) -> EventType? { types.find(p, n, quoted: false)?.0 }
+}
+
+extension EventLineDecoder {
+    /// The field a key names, or `nil` for an unknown key.
+    @inline(__always)
+    static func field(_ base: UnsafePointer<UInt8>, _ key: (start: Int, end: Int, escaped: Bool), _ scanner: JSONScanner)
+        throws(JSONSyntaxError) -> LineField?
+    {
+        if key.escaped {
+            var name = try scanner.makeString(start: key.start, end: key.end, escaped: true)
+            return name.withUTF8 { LineNames.shared.field($0.baseAddress!, $0.count) }
+        }
+        return LineNames.shared.field(base + key.start, key.end - key.start)
+    }
+
+    /// The event type a `type` value names, or `nil`.
+    @inline(__always)
+    static func eventType(_ base: UnsafePointer<UInt8>, _ range: Span) -> EventType? {
+        if range.escaped {
+            guard var name = try? JSONScanner(base, count: range.end).makeString(start: range.start, end: range.end, escaped: true)
+            else { return nil }
+            return name.withUTF8 { LineNames.shared.type($0.baseAddress!, $0.count) }
+        }
+        return LineNames.shared.type(base + range.start, range.end - range.start)
+    }
+}

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The log's line format (SPEC 3): one compact JSON object per event, `seq, at, job, type` first,
+// then the type's fields in the order of SPEC 1's events table; `\n` ends every line.
+
+extension RecordedEvent {
+    /// This event as one log line, `\n` included.
+    public var jsonLine: String {
+        var bytes: [UInt8] = []
+        appendJSONLine(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends this event's log line, `\n` included.
+    public func appendJSONLine(to bytes: inout [UInt8]) {
+        appendLogLine(to: &bytes, continued: false)
+    }
+
+    /// Appends events as the lines of one append (docs/log-format.md, "Batches"): every line but
+    /// the last ends with a tab before its `\n`, which says "more of this append follows", so
+    /// a crash that cuts a batch anywhere leaves a tail that recovery recognises and drops whole.
+    /// JSON allows the tab, so `jq` and older readers read the lines as they are.
+    public static func appendLogLines(_ events: [RecordedEvent], to bytes: inout [UInt8]) {
+        for (index, event) in events.enumerated() {
+            event.appendLogLine(to: &bytes, continued: index < events.count - 1)
+        }
+    }
+
+    /// Appends the log line; `continued` marks it as not the last of its append.
+    func appendLogLine(to bytes: inout [UInt8], continued: Bool) {
+        var writer = JSONWriter()
+        swap(&writer.bytes, &bytes)
+        writer.beginObject()
+        writer.key("seq")
+        writer.int(seq)
+        writer.key("at")
+        var at: [UInt8] = []
+        self.at.appendRFC3339(to: &at)
+        writer.raw([UInt8(ascii: "\"")] + at + [UInt8(ascii: "\"")])
+        writer.key("job")
+        writer.plainString(job.rawValue)
+        writer.key("type")
+        writer.plainString(event.type.rawValue)
+        event.writeFields(to: &writer)
+        writer.endObject()
+        if continued { writer.bytes.append(LogFraming.continued) }
+        writer.bytes.append(UInt8(ascii: "\n"))
+        swap(&writer.bytes, &bytes)
+    }
+
+    /// Reads one log line (with or without its `\n`).
+    /// - Throws: `invalid_event` saying what is wrong and where in the line.
+    public init(jsonLine: String) throws(JobLedgerError) {
+        var line = jsonLine
+        let result: Result<RecordedEvent, JobLedgerError> = line.withUTF8 { buffer in
+            var count = buffer.count
+            if count > 0, buffer[count - 1] == UInt8(ascii: "\n") { count -= 1 }
+            guard let base = buffer.baseAddress, count > 0 else {
+                return .failure(JobLedgerError(.invalidEvent, "empty line"))
+            }
+            var decoder = EventLineDecoder()
+            do throws(LineError) {
+                try decoder.decode(base, count: count)
+                let job = try decoder.jobID(base)
+                return .success(RecordedEvent(seq: decoder.seq, at: decoder.at, job: job, event: try decoder.event(base)))
+            } catch {
+                return .failure(JobLedgerError(.invalidEvent, error.message, job: decoder.jobText(base)))
+            }
+        }
+        self = try result.get()
+    }
+}
+
+extension Event {
+    /// Writes this event's own fields (after `type`), in the events table's order.
+    func writeFields(to writer: inout JSONWriter) {
+        func optional(_ key: StaticString, _ value: String?) {
+            if let value {
+                writer.key(key)
+                writer.string(value)
+            }
+        }
+        switch self {
+        case .created(let creation):
+            writer.key("origin")
+            writer.plainString(creation.origin.rawValue)
+            optional("name", creation.name)
+            optional("task", creation.task)
+            optional("model", creation.model)
+            optional("trainingFile", creation.trainingFile)
+            optional("validationFile", creation.validationFile)
+            if let hyperparameters = creation.hyperparameters {
+                writer.key("hyperparameters")
+                writer.object(hyperparameters)
+            }
+        case .configured(let config):
+            writer.key("config")
+            writer.object(config)
+        case .datasetUploadStarted(let files):
+            if let files {
+                writer.key("files")
+                writer.beginArray()
+                for file in files { writer.string(file) }
+                writer.endArray()
+            }
+        case .trainingStarted(let resources):
+            if let resources {
+                writer.key("resources")
+                writer.object(resources)
+            }
+        case .progressed(let percent, let epoch):
+            writer.key("percent")
+            writer.int(percent)
+            if let epoch {
+                writer.key("epoch")
+                writer.int(epoch)
+            }
+        case .checkpointSaved(let checkpoint):
+            writer.key("identifier")
+            writer.string(checkpoint.identifier)
+            writer.key("epoch")
+            writer.int(checkpoint.epoch)
+            writer.key("path")
+            writer.string(checkpoint.path)
+            if let metrics = checkpoint.metrics {
+                writer.key("metrics")
+                writer.beginObject()
+                writer.key("trainLoss")
+                writer.double(metrics.trainLoss)
+                writer.key("validationLoss")
+                writer.double(metrics.validationLoss)
+                writer.key("perplexity")
+                writer.double(metrics.perplexity)
+                writer.endObject()
+            }
+        case .completed(let model):
+            writer.key("model")
+            writer.string(model)
+        case .failed(let error), .publicationFailed(let error), .modelImportFailed(let error):
+            writer.key("error")
+            writer.string(error)
+        case .cancelled(let reason):
+            optional("reason", reason)
+        case .publicationStarted(let trigger):
+            writer.key("trigger")
+            writer.plainString(trigger.rawValue)
+        case .modelImportStarted(let type, let name):
+            writer.key("modelType")
+            writer.string(type)
+            writer.key("modelName")
+            writer.string(name)
+        case .queued, .dataProcessingStarted, .dataProcessed, .trainingFinished, .modelUploadStarted, .published,
+            .modelImported:
+            break
+        }
+    }
+}
