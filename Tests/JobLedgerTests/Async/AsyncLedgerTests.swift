@@ -16,8 +16,8 @@ import Testing
             let thread = Thread { [self] in
                 _ = try? ledger.store.update(job) { _ throws(JobLedgerError) -> Decision<Void> in
                     self.held.signal()
-                    // Released by the test, or after 30 s so a broken test cannot hang the run.
-                    _ = self.release.wait(timeout: .now() + 30)
+                    // Released by the test, or after `patience` so a broken test cannot hang the run.
+                    _ = self.release.wait(timeout: .now() + .seconds(Int(patience.components.seconds)))
                     self.released.store(true, ordering: .sequentiallyConsistent)
                     return Decision(append: [])
                 }

@@ -6,7 +6,7 @@ import Testing
 /// Subscriptions: history, then live events, with no gap and no duplicate, on every store and
 /// every kind of change detection; and `jobledger follow`.
 @Suite struct SubscriptionTests {
-    /// The first `count` events of `subscription`; fails after 30 s rather than hanging.
+    /// The first `count` events of `subscription`; fails after `patience` rather than hanging.
     static func first(_ count: Int, of subscription: LedgerSubscription) async throws -> [RecordedEvent] {
         let collector = Task {
             var events: [RecordedEvent] = []
@@ -17,7 +17,7 @@ import Testing
             return events
         }
         let watchdog = Task {
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: patience)
             collector.cancel()
         }
         defer { watchdog.cancel() }
@@ -90,10 +90,10 @@ import Testing
         let job = try JobID("cross")
         try ledger.append(.created(Creation(origin: .api)), to: job)
         let subscription = AsyncLedger(ledger).subscribe(job: job)
-        let appender = Task.detached {
+        let appender = Task {
             try await Task.sleep(for: .milliseconds(50))
             for type in ["trainingStarted", "trainingFinished"] {
-                let result = try Executables.jobledger("append", directory, "cross", type)
+                let result = try await onThread { try Executables.jobledger("append", directory, "cross", type) }
                 #expect(result.status == 0, "\(result.stderr)")
             }
         }
@@ -108,8 +108,9 @@ import Testing
         let job = try JobID("f-1")
         try ledger.append(.created(Creation(origin: .api)), to: job)
         try ledger.append(.trainingStarted(resources: nil), to: job)
-        let follower = Task.detached {
-            try Executables.run(Executables.jobledger, ["follow", directory, "f-1", "--count", "4"])
+        // The follower waits for lines this test appends: it must not hold a cooperative thread.
+        let follower = Task {
+            try await onThread { try Executables.run(Executables.jobledger, ["follow", directory, "f-1", "--count", "4"]) }
         }
         try await Task.sleep(for: .milliseconds(300))
         try ledger.append(.progressed(percent: 30, epoch: nil), to: job)
@@ -119,10 +120,10 @@ import Testing
         let expected = try ledger.events(of: job).map(\.jsonLine).joined()
         #expect(result.stdout == expected)
 
-        let usage = try Executables.jobledger("follow", directory, "--after", "2")
+        let usage = try await onThread { try Executables.jobledger("follow", directory, "--after", "2") }
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("--after needs a JOB"))
-        let help = try Executables.jobledger("follow", "--help")
+        let help = try await onThread { try Executables.jobledger("follow", "--help") }
         #expect(help.status == 0)
         #expect(help.stdout.hasPrefix("usage: jobledger follow"))
     }
