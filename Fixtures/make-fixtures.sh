@@ -164,6 +164,69 @@ novita a0c4cc90-0296-4972-a1d8-e6e227daf094 test_01 1699325415 model_1699325939_
 novita 51e9bf41-8f7a-464d-b5ad-2fa217a1ec93 test_02 1699267268 model_1699267603_27F0D9C81C.safetensors 1699267603
 novita 7bd205ab-63e9-452b-9a66-39c597000eaa test_03 1699264338
 
+# --- SPEC 2b's platforms: one directory per vocabulary --------------------------------------
+# evf DIR JOB SECONDS FRACTION TYPE [key=value …]: as ev, at T0 + SECONDS with a fractional part.
+evf() {
+  local dir=$1 job=$2 s=$3 f=$4 type=$5; shift 5
+  "$J" append "$dir" "$job" "$type" "at=$(date -u -d @$((T0 + s)) +%Y-%m-%dT%H:%M:%S).${f}Z" "$@" > /dev/null
+}
+# SageMaker: a job through every SecondaryStatus to Completed, and one that failed in training.
+M=Fixtures/logs/sagemaker
+evf $M sm-bert-finetune 0 25 created origin=api name=bert-finetune task=classification model=bert-base-uncased
+ev $M sm-bert-finetune 30 queued
+evf $M sm-bert-finetune 95 5 datasetUploadStarted 'files=["s3://jobledger-data/train.csv"]'
+ev $M sm-bert-finetune 160 dataProcessingStarted
+ev $M sm-bert-finetune 220 dataProcessed
+ev $M sm-bert-finetune 240 trainingStarted 'resources={"instanceType":"ml.g5.2xlarge","instanceCount":1}'
+ev $M sm-bert-finetune 900 progressed percent=50 epoch=1
+ev $M sm-bert-finetune 1500 trainingFinished
+ev $M sm-bert-finetune 1510 modelUploadStarted
+evf $M sm-bert-finetune 1580 125 completed model=s3://jobledger-models/sm-bert-finetune/output/model.tar.gz
+ev $M sm-oom 0 created origin=api name=llama-sft
+ev $M sm-oom 60 trainingStarted
+ev $M sm-oom 600 progressed percent=12
+ev $M sm-oom 610 failed 'error=AlgorithmError: CUDA out of memory. Tried to allocate 2.00 GiB'
+# Vertex AI: a running job (fractional times: ProtoJSON's 3/6/9 digits) and a cancelled one.
+X=Fixtures/logs/vertex
+evf $X vx-resnet-2026 0 5 created origin=console name=resnet50-imagenet task=classification
+evf $X vx-resnet-2026 45 000001 datasetUploadStarted
+ev $X vx-resnet-2026 120 dataProcessingStarted
+ev $X vx-resnet-2026 300 dataProcessed
+evf $X vx-resnet-2026 330 1234567 trainingStarted
+ev $X vx-resnet-2026 1800 progressed percent=40 epoch=4
+ev $X vx-sweep-3 0 created origin=api
+ev $X vx-sweep-3 10 queued
+ev $X vx-sweep-3 20 cancelled 'reason=superseded by vx-sweep-4'
+# Kubeflow: a PyTorchJob that succeeded (Running turns False) and one cancelled mid-training.
+K=Fixtures/logs/kubeflow
+evf $K pytorch-dist-mnist 0 75 created origin=api name=pytorch-dist-mnist task=classification
+ev $K pytorch-dist-mnist 20 trainingStarted 'resources={"Master":1,"Worker":3}'
+ev $K pytorch-dist-mnist 600 progressed percent=100 epoch=10
+ev $K pytorch-dist-mnist 610 trainingFinished
+ev $K pytorch-dist-mnist 640 completed model=pytorch-dist-mnist-v1
+ev $K pytorch-preempted 0 created origin=api
+ev $K pytorch-preempted 30 trainingStarted
+ev $K pytorch-preempted 90 cancelled
+# MLflow: a run that failed and a run still scheduled.
+F=Fixtures/logs/mlflow
+evf $F mlflow-run-7 0 123 created origin=api name=wine-quality-7 task=regression
+ev $F mlflow-run-7 5 trainingStarted
+evf $F mlflow-run-7 65 0009 failed 'error=ValueError: Input contains NaN'
+ev $F mlflow-scheduled 0 created origin=console
+ev $F mlflow-scheduled 10 datasetUploadStarted
+# OpenAI: a fine-tuning job that succeeded and one still queued.
+O=Fixtures/logs/openai
+ev $O ftjob-abc123 0 created origin=api model=gpt-4o-mini-2024-07-18 trainingFile=file-abc123 validationFile=file-def456 'hyperparameters={"n_epochs":3}'
+ev $O ftjob-abc123 5 configured 'config={"batch_size":8,"learning_rate_multiplier":1.8}'
+ev $O ftjob-abc123 40 dataProcessingStarted
+ev $O ftjob-abc123 70 dataProcessed
+ev $O ftjob-abc123 80 queued
+ev $O ftjob-abc123 140 trainingStarted
+ev $O ftjob-abc123 900 trainingFinished
+ev $O ftjob-abc123 930 completed model=ft:gpt-4o-mini-2024-07-18:jobledger::abc123
+ev $O ftjob-queued 0 created origin=api model=gpt-4o-mini-2024-07-18 trainingFile=file-xyz789
+ev $O ftjob-queued 30 queued
+
 # --- a torn last line: never acknowledged, ignored by read-only commands ----------------
 ev Fixtures/torn interrupted 0 created origin=api task=classification
 ev Fixtures/torn interrupted 60 trainingStarted

@@ -94,6 +94,17 @@ struct Arguments {
     }
 }
 
+/// The `--vocabulary` lines of `replay --help` and `status --help`: every registered vocabulary.
+let vocabularyOptionHelp: String = {
+    var lines = ["  --vocabulary V   print only V; repeatable. V is one of:"]
+    let width = Vocabulary.allCases.map(\.rawValue.count).max() ?? 0
+    for vocabulary in Vocabulary.allCases {
+        let padding = String(repeating: " ", count: width - vocabulary.rawValue.count)
+        lines.append("                     \(vocabulary)\(padding)  \(vocabulary.title)")
+    }
+    return lines.joined(separator: "\n")
+}()
+
 func jobID(_ text: String) throws(UsageError) -> JobID {
     do { return try JobID(text) } catch { throw UsageError(message: error.message) }
 }

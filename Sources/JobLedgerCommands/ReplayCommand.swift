@@ -5,13 +5,13 @@ enum ReplayCommand: Command {
     static let usage = "jobledger replay PATH… [--vocabulary V]… [--at SEQ]"
     static let summary = "Replay log files or directories and print every job's projections as JSON Lines."
     static let details = """
-        Prints one JSON object per job:
-          {"job": ID, "sestek": {…}, "nupic": {…}, "llama-stack": {…}, "novita": {…}, "bluesight": {…}}
+        Prints one JSON object per job, the job's id and then every vocabulary under its name:
+          {"job": ID, \(Vocabulary.allCases.map { "\"\($0)\": {…}" }.joined(separator: ", "))}
         A directory stands for the *.jsonl files below it. A rejected log is named on stderr and
         the other jobs still print (exit status 1). A torn write (a cut last line or batch) is ignored with a note.
 
         options:
-          --vocabulary V   print only V (sestek, nupic, llama-stack, novita, bluesight); repeatable
+        \(vocabularyOptionHelp)
           --at SEQ         each job as of event SEQ (time travel); later lines are still checked
 
         """

@@ -6,7 +6,7 @@ enum StatusCommand: Command {
     static let summary = "Print one job's projections: the same object as a replay line."
     static let details = """
         options:
-          --vocabulary V   print only V (sestek, nupic, llama-stack, novita, bluesight); repeatable
+        \(vocabularyOptionHelp)
 
         """
     static let options: Set<String> = ["vocabulary"]

@@ -234,27 +234,72 @@ struct LifecycleProperties {
         let novita = text("novita", "task_status") ?? "?"
         let bluesight = text("bluesight", "status") ?? "?"
         let nupic = text("nupic", "state") ?? "?"
-        let all = "sestek \(sestek), llama-stack \(llama), novita \(novita), bluesight \(bluesight), nupic \(nupic)"
+        let sagemaker = text("sagemaker", "TrainingJobStatus") ?? "?"
+        let secondary = text("sagemaker", "SecondaryStatus") ?? "?"
+        let vertex = text("vertex", "state") ?? "?"
+        let mlflow = text("mlflow", "status") ?? "?"
+        let openai = text("openai", "status") ?? "?"
+        // Kubeflow: the last condition's type (kubectl's State) and whether Running is True.
+        var kubeflow = "?"
+        var kubeflowRunning = false
+        if case .array(let conditions)? = line["kubeflow"]?["status"]?["conditions"] {
+            if case .string(let type)? = conditions.last?["type"] { kubeflow = type }
+            kubeflowRunning = conditions.contains { $0["type"] == .string("Running") && $0["status"] == .string("True") }
+        }
+        let all = "sestek \(sestek), llama-stack \(llama), novita \(novita), bluesight \(bluesight), nupic \(nupic), "
+            + "sagemaker \(sagemaker)/\(secondary), vertex \(vertex), kubeflow \(kubeflow), mlflow \(mlflow), openai \(openai)"
         func same(_ facts: Bool...) -> Bool { facts.allSatisfy { $0 } || facts.allSatisfy { !$0 } }
-        guard same(sestek == "Completed", llama == "completed", novita == "SUCCESS", bluesight == "succeeded", nupic == "trained")
+        guard
+            same(
+                sestek == "Completed", llama == "completed", novita == "SUCCESS", bluesight == "succeeded", nupic == "trained",
+                sagemaker == "Completed", secondary == "Completed", vertex == "JOB_STATE_SUCCEEDED", kubeflow == "Succeeded",
+                mlflow == "FINISHED", openai == "succeeded")
         else { return "completed disagrees: \(all)" }
-        guard same(llama == "failed", novita == "FAILED", bluesight == "failed", nupic == "failed")
+        guard
+            same(
+                llama == "failed", novita == "FAILED", bluesight == "failed", nupic == "failed", sagemaker == "Failed",
+                secondary == "Failed", vertex == "JOB_STATE_FAILED", kubeflow == "Failed", mlflow == "FAILED", openai == "failed")
         else { return "failed disagrees: \(all)" }
-        guard same(llama == "cancelled", novita == "CANCELED", bluesight == "cancelled", nupic == "stopped")
+        guard
+            same(
+                llama == "cancelled", novita == "CANCELED", bluesight == "cancelled", nupic == "stopped", sagemaker == "Stopped",
+                secondary == "Stopped", vertex == "JOB_STATE_CANCELLED", kubeflow == "Suspended", mlflow == "KILLED",
+                openai == "cancelled")
         else { return "cancelled disagrees: \(all)" }
         guard same(sestek == "Failed", llama == "failed" || llama == "cancelled") else { return "Sestek Failed disagrees: \(all)" }
         guard
             same(
                 llama == "in_progress", novita == "TRAINING", bluesight == "running", nupic == "training",
-                ["TrainingStarted", "Training", "Trained", "ModelUploading"].contains(sestek))
+                ["TrainingStarted", "Training", "Trained", "ModelUploading"].contains(sestek),
+                ["Training", "Uploading"].contains(secondary), vertex == "JOB_STATE_RUNNING", kubeflow == "Running",
+                kubeflowRunning, mlflow == "RUNNING", openai == "running")
         else { return "running disagrees: \(all)" }
         guard
             same(
                 llama == "scheduled", novita == "QUEUING",
                 ["initializing", "downloading_files", "validating_files", "queued"].contains(bluesight),
                 ["setup", "preprocessing", "preprocessed"].contains(nupic),
-                ["Initialized", "PendingTraining", "DatasetUploading", "DataProcessing"].contains(sestek))
+                ["Initialized", "PendingTraining", "DatasetUploading", "DataProcessing"].contains(sestek),
+                ["Starting", "Pending", "Downloading"].contains(secondary),
+                ["JOB_STATE_QUEUED", "JOB_STATE_PENDING"].contains(vertex), kubeflow == "Created", mlflow == "SCHEDULED",
+                ["validating_files", "queued"].contains(openai))
         else { return "queued disagrees: \(all)" }
+        guard same(sestek == "PendingTraining", bluesight == "queued", secondary == "Pending", openai == "queued")
+        else { return "queued (the phase) disagrees: \(all)" }
+        guard same(sestek == "DatasetUploading", bluesight == "downloading_files") else { return "dataset upload disagrees: \(all)" }
+        guard same(sestek == "DataProcessing", bluesight == "validating_files", ["preprocessing", "preprocessed"].contains(nupic))
+        else { return "data processing disagrees: \(all)" }
+        guard
+            same(
+                ["DatasetUploading", "DataProcessing"].contains(sestek), secondary == "Downloading", vertex == "JOB_STATE_PENDING")
+        else { return "data stages disagree: \(all)" }
+        guard same(sestek == "Initialized", bluesight == "initializing", secondary == "Starting") else {
+            return "initialized disagrees: \(all)"
+        }
+        guard same(["Trained", "ModelUploading"].contains(sestek), secondary == "Uploading") else { return "trained disagrees: \(all)" }
+        guard same(sagemaker == "InProgress", !["completed", "failed", "cancelled"].contains(llama)) else {
+            return "SageMaker InProgress disagrees: \(all)"
+        }
         if inference != nil, sestek != "Completed" { return "inferenceStatus \(inference!) but trainingStatus \(sestek)" }
         let models = line["novita"]?["models"]
         guard same(inference != nil, models != .array([])) else { return "Novita models \(models!) with inferenceStatus \(inference ?? "null")" }
@@ -262,8 +307,26 @@ struct LifecycleProperties {
             return "Running but Novita model status is not SERVING"
         }
         let terminal = ["completed", "failed", "cancelled"].contains(llama)
-        guard same(terminal, line["bluesight"]?["finished_at"] != .null, line["llama-stack"]?["completed_at"] != nil)
-        else { return "finished_at / completed_at disagree with the phase: \(all)" }
+        guard
+            same(
+                terminal, line["bluesight"]?["finished_at"] != .null, line["llama-stack"]?["completed_at"] != nil,
+                line["sagemaker"]?["TrainingEndTime"] != nil, line["vertex"]?["endTime"] != nil,
+                line["mlflow"]?["end_time"] != nil, line["openai"]?["finished_at"] != .null)
+        else { return "the end times disagree with the phase: \(all)" }
+        guard
+            same(
+                line["llama-stack"]?["started_at"] != nil, line["sagemaker"]?["TrainingStartTime"] != nil,
+                line["vertex"]?["startTime"] != nil)
+        else { return "the start times disagree: \(all)" }
+        guard same(mlflow == "FINISHED", line["sagemaker"]?["ModelArtifacts"] != nil, line["openai"]?["fine_tuned_model"] != .null)
+        else { return "the trained model disagrees: \(all)" }
+        guard same(openai == "failed", line["openai"]?["error"] != .null, line["sagemaker"]?["FailureReason"] != nil)
+        else { return "the error disagrees: \(all)" }
+        guard same(vertex == "JOB_STATE_FAILED" || vertex == "JOB_STATE_CANCELLED", line["vertex"]?["error"] != nil)
+        else { return "Vertex error disagrees: \(all)" }
+        if case .array(let transitions)? = line["sagemaker"]?["SecondaryStatusTransitions"] {
+            guard transitions.last?["Status"] == .string(secondary) else { return "SageMaker's last transition is not \(secondary)" }
+        }
         guard same(nupic == "trained", line["nupic"]?["model_ready"] == .bool(true)) else { return "model_ready disagrees" }
         guard line["sestek"]?["percent"] == line["nupic"]?["percent"] else { return "percent disagrees" }
         return nil

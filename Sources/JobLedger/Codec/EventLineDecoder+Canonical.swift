@@ -24,7 +24,7 @@ extension EventLineDecoder {
         }
         guard literal(0, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return false }  // {"seq":
         var i = 7
-        guard case (.integer(let value), let seqEnd) = JSONInteger.scan(p, from: i, n), value >= 1 else { return false }
+        guard let (value, seqEnd) = JSONInteger.smallPositive(p, from: i, n), value >= 1 else { return false }
         i = seqEnd
         guard literal(i, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return false }  // ,"at":"
         i += 7
@@ -58,7 +58,7 @@ extension EventLineDecoder {
         case .progressed:
             guard literal(i, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return false }  // ,"percent":
             i += 11
-            guard case (.integer(let read), let end) = JSONInteger.scan(p, from: i, n) else { return false }
+            guard let (read, end) = JSONInteger.smallPositive(p, from: i, n) else { return false }
             percent = read
             i = end
             fields = LineField.percent.bit

@@ -18,6 +18,10 @@ struct LineNames: @unchecked Sendable {
         var word: UInt64
         var mask: UInt64
         var value: Value
+        /// The name and its closing quote as three little-endian words with their masks (names
+        /// of up to 23 bytes): a quoted name matches with three compares and no call.
+        var words: (UInt64, UInt64, UInt64)
+        var masks: (UInt64, UInt64, UInt64)
     }
 
     /// Names grouped by first byte: those starting with byte `b` are `names[starts[b]..<starts[b + 1]]`.
@@ -39,8 +43,17 @@ struct LineNames: @unchecked Sendable {
                 var word: UInt64 = 0
                 for (position, byte) in quoted.prefix(8).enumerated() { word |= UInt64(byte) << (8 * UInt64(position)) }
                 let mask: UInt64 = quoted.count >= 8 ? ~0 : (1 << (8 * UInt64(quoted.count))) - 1
+                var words: [UInt64] = [0, 0, 0]
+                var masks: [UInt64] = [0, 0, 0]
+                for (position, byte) in quoted.prefix(24).enumerated() {
+                    words[position / 8] |= UInt64(byte) << (8 * UInt64(position % 8))
+                    masks[position / 8] |= 0xFF << (8 * UInt64(position % 8))
+                }
+                if quoted.count > 24 { masks = [0, 0, 0] }  // never matched by words: the slow path
                 names.baseAddress!.advanced(by: index).initialize(
-                    to: Name(offset: offset, length: utf8.count, word: word, mask: mask, value: value))
+                    to: Name(
+                        offset: offset, length: utf8.count, word: word, mask: mask, value: value,
+                        words: (words[0], words[1], words[2]), masks: (masks[0], masks[1], masks[2])))
                 offset += utf8.count
             }
             var next = 0
@@ -54,6 +67,26 @@ struct LineNames: @unchecked Sendable {
         /// and its length (with the quote when `quoted`).
         @inline(__always)
         func find(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> (Value, Int)? {
+            if quoted, n >= 24 {
+                // Three word compares a name, no call: the common case, a line with room left.
+                let raw = UnsafeRawPointer(p)
+                let w0 = raw.loadUnaligned(as: UInt64.self)
+                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                let w2 = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                let first = Int(p[0])
+                var index = starts[first]
+                let end = starts[first + 1]
+                while index < end {
+                    let name = names.baseAddress! + index
+                    index += 1
+                    if w0 & name.pointee.masks.0 == name.pointee.words.0 && w1 & name.pointee.masks.1 == name.pointee.words.1
+                        && w2 & name.pointee.masks.2 == name.pointee.words.2 && name.pointee.masks.0 != 0
+                    {
+                        return (name.pointee.value, name.pointee.length + 1)
+                    }
+                }
+                // Only names longer than 23 bytes are left to the byte compare below.
+            }
             guard n > 0 else { return nil }
             let first = Int(p[0])
             var index = starts[first]

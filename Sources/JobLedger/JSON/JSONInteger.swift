@@ -16,6 +16,34 @@ enum JSONInteger {
         case outOfRange
     }
 
+    /// The plain digits at `start` and their value; `end` is just after the last digit. The
+    /// value is exact for up to 18 digits (which cannot overflow); callers check the count. The
+    /// loop every integer read goes through.
+    @inline(__always)
+    static func digits(_ p: UnsafePointer<UInt8>, from start: Int, _ n: Int) -> (value: Int, end: Int) {
+        var i = start
+        var value = 0
+        while i < n {
+            let d = p[i] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            value = value &* 10 &+ Int(d)
+            i += 1
+        }
+        return (value, i)
+    }
+
+    /// A positive integer of at most 18 digits without a leading zero, followed by something
+    /// other than a digit, `.`, `e` or `E` — what the log's fast path takes for `seq` and
+    /// `percent`; `nil` sends the line to the general reader.
+    @inline(__always)
+    static func smallPositive(_ p: UnsafePointer<UInt8>, from start: Int, _ n: Int) -> (value: Int, end: Int)? {
+        let (value, end) = digits(p, from: start, n)
+        guard end > start, end - start <= 18, end < n, p[start] != UInt8(ascii: "0") || end == start + 1 else { return nil }
+        let next = p[end]
+        guard next &- UInt8(ascii: "0") > 9, next != UInt8(ascii: "."), next | 0x20 != UInt8(ascii: "e") else { return nil }
+        return (value, end)
+    }
+
     /// Scans an optional `-` and digits from `start`; `end` is where the digits stop.
     @inline(__always)
     static func scan(_ p: UnsafePointer<UInt8>, from start: Int, _ n: Int) -> (scan: Scan, end: Int) {
@@ -23,28 +51,26 @@ enum JSONInteger {
         let negative = i < n && p[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         let digitsStart = i
-        // Accumulated as a negative number, so Int.min fits; overflow is checked past 18 digits.
+        let (small, digitsEnd) = digits(p, from: i, n)
         var value = 0
         var overflow = false
-        let fast = min(n, digitsStart + 18)  // 18 digits cannot overflow
-        while i < fast {
-            let d = p[i] &- UInt8(ascii: "0")
-            if d > 9 { break }
-            value = value &* 10 &- Int(d)
-            i += 1
+        if digitsEnd - digitsStart <= 18 {
+            value = -small
+        } else {
+            // Past 18 digits `small` wrapped: again, accumulating negatively (so Int.min fits)
+            // with overflow checks.
+            while i < digitsEnd {
+                let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                let (minus, o2) = times.subtractingReportingOverflow(Int(p[i] &- UInt8(ascii: "0")))
+                overflow = overflow || o1 || o2
+                value = minus
+                i += 1
+            }
         }
-        while i < n {
-            let d = p[i] &- UInt8(ascii: "0")
-            if d > 9 { break }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (minus, o2) = times.subtractingReportingOverflow(Int(d))
-            overflow = overflow || o1 || o2
-            value = minus
-            i += 1
-        }
-        let digits = i - digitsStart
-        if digits == 0 { return (.noDigits, i) }
-        if digits > 1 && p[digitsStart] == UInt8(ascii: "0") { return (.leadingZero, i) }
+        i = digitsEnd
+        let count = i - digitsStart
+        if count == 0 { return (.noDigits, i) }
+        if count > 1 && p[digitsStart] == UInt8(ascii: "0") { return (.leadingZero, i) }
         if i < n && (p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
             return (.notInteger, i)
         }

@@ -3,7 +3,7 @@
 /// Every JSON output of JobLedger (log lines, vocabularies, the CLI) goes through this writer, so
 /// escaping and number formatting are the same everywhere.
 public struct JSONWriter: Sendable {
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// Bit d: the container open at depth d + 1 holds an element already (the next needs a comma).
     private var elementBits: UInt64 = 0
     private var depth = 0
@@ -12,13 +12,13 @@ public struct JSONWriter: Sendable {
     /// Whether a key was just written, so the next value follows its colon directly.
     private var afterKey = false
 
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// The text written so far.
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    package var string: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Writes the comma a new element needs, if any.
     @inline(__always) private mutating func beginValue() {
@@ -51,17 +51,17 @@ public struct JSONWriter: Sendable {
     }
 
     /// Opens an object: at the top level, after a key, or as an array element.
-    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    package mutating func beginObject() { open(UInt8(ascii: "{")) }
 
-    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    package mutating func endObject() { close(UInt8(ascii: "}")) }
 
     /// Opens an array: at the top level, after a key, or as an array element.
-    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    package mutating func beginArray() { open(UInt8(ascii: "[")) }
 
-    public mutating func endArray() { close(UInt8(ascii: "]")) }
+    package mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Writes `"key":`; the value written next belongs to it.
-    public mutating func key(_ key: StaticString) {
+    package mutating func key(_ key: StaticString) {
         beginValue()
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
@@ -72,35 +72,35 @@ public struct JSONWriter: Sendable {
 
     /// Writes a key that is not known at compile time (JSON object keys from logs), escaped.
     /// (Not an overload of ``key(_:)``: a literal would pick the `String` one and pay for escaping.)
-    public mutating func dynamicKey(_ key: String) {
+    package mutating func dynamicKey(_ key: String) {
         beginValue()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
 
-    public mutating func null() {
+    package mutating func null() {
         beginValue()
         bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
     }
 
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         beginValue()
         if value { bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else {
             bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
         }
     }
 
-    public mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         beginValue()
         Self.appendDecimal(value, to: &bytes)
     }
 
-    public mutating func int64(_ value: Int64) { int(Int(value)) }
+    package mutating func int64(_ value: Int64) { int(Int(value)) }
 
     /// Writes a double in Swift's shortest round-tripping form; a non-finite value has no JSON
     /// form and is written as `null`.
-    public mutating func double(_ value: Double) {
+    package mutating func double(_ value: Double) {
         beginValue()
         guard value.isFinite else {
             bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
@@ -109,13 +109,13 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: value.description.utf8)
     }
 
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         beginValue()
         appendQuoted(value)
     }
 
     /// Writes a key that needs no escaping, by construction (an enum's raw value).
-    public mutating func plainKey(_ key: String) {
+    package mutating func plainKey(_ key: String) {
         plainString(key)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
@@ -123,7 +123,7 @@ public struct JSONWriter: Sendable {
 
     /// Writes a string that needs no escaping, by construction: a job id, an enum's raw value.
     /// (Checked in debug builds.)
-    public mutating func plainString(_ value: String) {
+    package mutating func plainString(_ value: String) {
         beginValue()
         bytes.append(UInt8(ascii: "\""))
         assert(!value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
@@ -131,11 +131,11 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    public mutating func optionalString(_ value: String?) {
+    package mutating func optionalString(_ value: String?) {
         if let value { string(value) } else { null() }
     }
 
-    public mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()
         case .bool(let b): bool(b)
@@ -150,7 +150,7 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    public mutating func object(_ object: JSONObject) {
+    package mutating func object(_ object: JSONObject) {
         beginObject()
         for entry in object.entries {
             dynamicKey(entry.key)
@@ -160,7 +160,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes bytes that are already valid JSON text for one value.
-    public mutating func raw(_ text: some Sequence<UInt8>) {
+    package mutating func raw(_ text: some Sequence<UInt8>) {
         beginValue()
         bytes.append(contentsOf: text)
     }

@@ -1,16 +1,16 @@
 /// State diagrams drawn from the ``TransitionTable``: the lifecycle, and the inference and model
 /// import sub-machines of a completed job. `jobledger diagram` prints them; docs/lifecycle.md holds
 /// them, and a test fails when the two differ.
-public enum Diagram {
-    public enum Format: String, Sendable, CaseIterable {
+package enum Diagram {
+    package enum Format: String, Sendable, CaseIterable {
         case mermaid, dot
     }
 
     /// One drawn edge: an event from a state to a state.
-    public struct Edge: Sendable, Hashable {
-        public var from: String
-        public var to: String
-        public var label: String
+    package struct Edge: Sendable, Hashable {
+        package var from: String
+        package var to: String
+        package var label: String
     }
 
     /// Short ASCII labels for the conditions (diagram tools dislike `≥`).
@@ -26,7 +26,7 @@ public enum Diagram {
     }
 
     /// The lifecycle edges, event by event in table order, each from every phase it is legal in.
-    public static var lifecycleEdges: [Edge] {
+    package static var lifecycleEdges: [Edge] {
         var edges: [Edge] = []
         for rule in TransitionTable.rules {
             if rule.startsJob, case .phase(let target) = rule.effect {
@@ -45,7 +45,7 @@ public enum Diagram {
     }
 
     /// The edges of a sub-machine (inference or model import), from the rows that move it.
-    public static func subMachineEdges(_ machine: SubMachine) -> [Edge] {
+    package static func subMachineEdges(_ machine: SubMachine) -> [Edge] {
         var edges: [Edge] = []
         for rule in TransitionTable.rules {
             switch (machine, rule.effect) {
@@ -61,7 +61,7 @@ public enum Diagram {
         return edges
     }
 
-    public enum SubMachine: String, Sendable, CaseIterable {
+    package enum SubMachine: String, Sendable, CaseIterable {
         case inference
         case modelImport
 
@@ -75,7 +75,7 @@ public enum Diagram {
     }
 
     /// The whole drawing in `format`.
-    public static func render(_ format: Format) -> String {
+    package static func render(_ format: Format) -> String {
         switch format {
         case .mermaid: mermaid()
         case .dot: dot()

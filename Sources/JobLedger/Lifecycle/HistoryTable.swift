@@ -1,20 +1,20 @@
 /// A job's history as a readable table (`jobledger history`): seq, time, type, the phase after
 /// each event, and the event's fields as `key=value` (the way `jobledger append` takes them).
-public struct HistoryTable: Sendable {
-    public struct Row: Sendable, Hashable {
-        public var seq: Int
-        public var at: String
-        public var type: String
+package struct HistoryTable: Sendable {
+    package struct Row: Sendable, Hashable {
+        package var seq: Int
+        package var at: String
+        package var type: String
         /// The phase after the event, with inference and model import once they leave none.
-        public var phase: String
-        public var fields: String
+        package var phase: String
+        package var fields: String
     }
 
-    public let rows: [Row]
+    package let rows: [Row]
 
     /// Folds `events` (one job's, in order) to know each phase.
     /// - Throws: the fold's error for a bad event.
-    public init(_ events: [RecordedEvent]) throws(JobLedgerError) {
+    package init(_ events: [RecordedEvent]) throws(JobLedgerError) {
         var state: JobState?
         var rows: [Row] = []
         for event in events {
@@ -48,7 +48,7 @@ public struct HistoryTable: Sendable {
     }
 
     /// The table as aligned text lines, a header first.
-    public var lines: [String] {
+    package var lines: [String] {
         let header = Row(seq: 0, at: "AT", type: "TYPE", phase: "PHASE", fields: "FIELDS")
         let all = [header] + rows
         let seqWidth = max(3, rows.map { String($0.seq).count }.max() ?? 0)

@@ -26,6 +26,13 @@ extension JobState {
         expect(
             !PhaseSet(.processingData, .dataReady).contains(phase) || dataProcessingStarted,
             "phase \(phase) without data processing")
+        let history = phaseHistory
+        expect(history.last?.phase == phase, "phase history ends in \(String(describing: history.last?.phase)), not \(phase)")
+        expect(history.count <= Phase.allCases.count, "phase history of \(history.count) entries")
+        for (earlier, later) in zip(history, history.dropFirst()) {
+            expect(earlier.phase != later.phase, "phase history repeats \(later.phase)")
+            expect(earlier.at <= later.at && later.at <= lastEventAt, "phase history out of order")
+        }
         var lastEpoch = Int.min
         for saved in checkpoints {
             expect(saved.checkpoint.epoch >= lastEpoch, "checkpoint epochs decrease")

@@ -10,6 +10,12 @@ public struct JobState: Sendable, Hashable {
         public var savedAt: Timestamp
     }
 
+    /// A change of phase: the phase entered and the time of the event that entered it.
+    public struct PhaseChange: Sendable, Hashable {
+        public var phase: Phase
+        public var at: Timestamp
+    }
+
     public let job: JobID
     /// The `seq` of the last event folded in; the next event must carry `seq + 1`.
     public private(set) var seq: Int
@@ -29,6 +35,13 @@ public struct JobState: Sendable, Hashable {
     /// What most events leave alone, boxed: a copy of a state is then a few words and two
     /// retains, whatever its config and checkpoints (replay keeps one state per job).
     private var box: ColdBox
+
+    /// Every phase the job was in, oldest first, each with the time of the event that entered it:
+    /// the start phase (`initialized`) at the `created` time, then one entry per change of phase (never per event;
+    /// phases only move forward, so at most a dozen). SageMaker's SecondaryStatusTransitions.
+    public var phaseHistory: [PhaseChange] {
+        box.cold.phaseChanges.decode(start: PhaseChange(phase: TransitionTable.startPhase, at: createdAt))
+    }
 
     /// The `created` event's fields.
     public var creation: Creation { box.cold.creation.value }
@@ -64,6 +77,8 @@ public struct JobState: Sendable, Hashable {
         var createdAt: Timestamp
         var config = JSONObject()
         var checkpoints: [SavedCheckpoint] = []
+        /// The changes of phase after `initialized` (``phaseHistory``).
+        var phaseChanges = PackedPhaseChanges()
         var trainingStartedAt: Timestamp?
         var resources: JSONObject?
         var finishedAt: Timestamp?
@@ -80,7 +95,10 @@ public struct JobState: Sendable, Hashable {
     /// A copy-on-write box: `cold` is only changed through ``JobState/changeCold(_:)``, which
     /// first makes the box unique, so no two states ever share a box being changed.
     final class ColdBox: @unchecked Sendable, Hashable {
-        var cold: Cold
+        /// Unchecked exclusivity: `changeCold` makes the box unique before every change, and no
+        /// access to `cold` overlaps another, so the run-time check each access would pay (the
+        /// replay hot path changes it on every change of phase) proves nothing.
+        @exclusivity(unchecked) var cold: Cold
         init(_ cold: Cold) { self.cold = cold }
         static func == (lhs: ColdBox, rhs: ColdBox) -> Bool { lhs === rhs || lhs.cold == rhs.cold }
         func hash(into hasher: inout Hasher) { hasher.combine(cold) }
@@ -115,7 +133,7 @@ public struct JobState: Sendable, Hashable {
         job = first.job
         seq = 1
         lastEventAt = first.at
-        phase = .initialized
+        phase = TransitionTable.startPhase
         origin = creation.origin
         box = ColdBox(Cold(creation: Shared(creation), createdAt: first.at))
     }
@@ -155,7 +173,11 @@ public struct JobState: Sendable, Hashable {
         seq = newSeq
         lastEventAt = at
         switch rule.effect {
-        case .phase(let next): phase = next
+        case .phase(let next):
+            if next != phase {
+                changeCold { $0.phaseChanges.append(next, at: at, createdAt: $0.createdAt) }
+                phase = next
+            }
         case .unchanged: break
         case .inference(let next): inference = next
         case .modelImport(let next): modelImport = next
@@ -313,5 +335,32 @@ public struct JobState: Sendable, Hashable {
             }
         }
         return state
+    }
+}
+
+/// A job's phase changes after `created`, one 16-byte record each: a few bytes per change of
+/// phase, never per event, and one `append` on the replay path.
+struct PackedPhaseChanges: Sendable, Hashable {
+    private struct Change: Sendable, Hashable {
+        var seconds: Int64
+        var nanoseconds: Int32
+        var phase: UInt8
+    }
+    private var changes: [Change] = []
+
+    @inline(__always)
+    mutating func append(_ phase: Phase, at: Timestamp, createdAt: Timestamp) {
+        if changes.isEmpty { changes.reserveCapacity(12) }
+        changes.append(
+            Change(seconds: at.seconds, nanoseconds: at.nanoseconds, phase: UInt8(truncatingIfNeeded: phase.bit.trailingZeroBitCount)))
+    }
+
+    /// The history: `start`, then every change in order.
+    func decode(start: JobState.PhaseChange) -> [JobState.PhaseChange] {
+        let phases = Phase.allCases
+        return [start]
+            + changes.map {
+                JobState.PhaseChange(phase: phases[Int($0.phase)], at: Timestamp(seconds: $0.seconds, nanoseconds: Int64($0.nanoseconds)))
+            }
     }
 }

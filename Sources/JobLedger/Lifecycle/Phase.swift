@@ -31,29 +31,29 @@ public enum Phase: String, Sendable, Hashable, CaseIterable, Codable, CustomStri
 }
 
 /// A set of phases, as the transition table's "legal when phase is …" column.
-public struct PhaseSet: OptionSet, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+package struct PhaseSet: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    package let rawValue: UInt16
+    package init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public init(_ phases: Phase...) { self.init(phases) }
+    package init(_ phases: Phase...) { self.init(phases) }
 
-    public init(_ phases: some Sequence<Phase>) {
+    package init(_ phases: some Sequence<Phase>) {
         rawValue = phases.reduce(0) { $0 | $1.bit }
     }
 
-    @inline(__always) public func contains(_ phase: Phase) -> Bool { rawValue & phase.bit != 0 }
+    @inline(__always) package func contains(_ phase: Phase) -> Bool { rawValue & phase.bit != 0 }
 
     /// The phases in lifecycle order.
-    public var phases: [Phase] { Phase.allCases.filter(contains) }
+    package var phases: [Phase] { Phase.allCases.filter(contains) }
 
-    public static let all = PhaseSet(Phase.allCases)
-    public static let terminal = PhaseSet(.completed, .failed, .cancelled)
-    public static let nonTerminal = all.subtracting(terminal)
+    package static let all = PhaseSet(Phase.allCases)
+    package static let terminal = PhaseSet(.completed, .failed, .cancelled)
+    package static let nonTerminal = all.subtracting(terminal)
     /// The "setup" phases, where `configured` is legal (NuPIC's setup state).
-    public static let setup = PhaseSet(.initialized, .queued, .uploadingDataset)
+    package static let setup = PhaseSet(.initialized, .queued, .uploadingDataset)
 
     /// `initialized, queued` — the phases in lifecycle order, comma-separated.
-    public var description: String { phases.map(\.rawValue).joined(separator: ", ") }
+    package var description: String { phases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// Whether the trained model serves inference (Sestek's inferenceStatus, seed 000).

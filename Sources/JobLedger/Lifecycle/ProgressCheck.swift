@@ -4,7 +4,7 @@
 /// request serves as the trigger for publishing of the trained model": a check of an `api` job
 /// that is completed with inference `none` appends `publicationStarted(trigger: progressCheck)`
 /// before it answers, and the answer already shows Pending. Any other check appends nothing.
-public enum ProgressCheck: Sendable, Hashable {
+package enum ProgressCheck: Sendable, Hashable {
     /// Nothing to write; answer from the state as it is.
     case respond
     /// Append this event (`publicationStarted`), then answer from the state after it.
@@ -12,7 +12,7 @@ public enum ProgressCheck: Sendable, Hashable {
 
     /// The decision for a job in `state`. Pure: the ledger runs it under the job's lock, so
     /// however many checks race, one sees inference `none` and the others see `pending`.
-    public static func decide(_ state: JobState) -> ProgressCheck {
+    package static func decide(_ state: JobState) -> ProgressCheck {
         if state.origin == .api && state.phase == .completed && state.inference == .none {
             return .appendThenRespond(.publicationStarted(trigger: .progressCheck))
         }

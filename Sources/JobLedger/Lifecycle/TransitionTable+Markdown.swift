@@ -1,7 +1,7 @@
 extension TransitionTable {
     /// The table as Markdown rows, `| event | legal | then |`: docs/model.md holds exactly
     /// these, and a test fails when they differ.
-    public static var markdown: String {
+    package static var markdown: String {
         var lines = ["| event | legal | then |", "| --- | --- | --- |"]
         for rule in rules {
             let then: String

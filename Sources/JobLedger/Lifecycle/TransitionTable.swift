@@ -2,9 +2,16 @@
 ///
 /// ``JobState`` consults this table for every event, `jobledger diagram` draws it, docs and tests
 /// read it. Changing a row changes behaviour everywhere at once.
-public enum TransitionTable {
+package enum TransitionTable {
     /// One row per ``EventType``, in `EventType.allCases` order.
-    public static let rules: [TransitionRule] = [
+    #if JOBLEDGER_MUTATION
+    package static let rules: [TransitionRule] = Mutation.apply(to: baseRules)
+    #else
+    package static let rules: [TransitionRule] = baseRules
+    #endif
+
+    /// The rows as written (``rules`` is these, except in a mutation-testing build).
+    static let baseRules: [TransitionRule] = [
         TransitionRule(.created, from: [], effect: .phase(.initialized)),
         TransitionRule(.configured, from: .setup, effect: .unchanged),
         TransitionRule(
@@ -45,12 +52,20 @@ public enum TransitionTable {
             .modelImportFailed, from: PhaseSet(.completed), modelImport: [.importing], effect: .modelImport(.failed)),
     ]
 
+    /// The phase a job starts in: the effect of the `created` row (`initialized`).
+    static let startPhase: Phase = {
+        guard case .phase(let start) = rule(for: .created).effect else {
+            preconditionFailure("the created row of the transition table must lead to a phase")
+        }
+        return start
+    }()
+
     /// The row of `type`.
-    @inline(__always) public static func rule(for type: EventType) -> TransitionRule { rules[type.ordinal] }
+    @inline(__always) package static func rule(for type: EventType) -> TransitionRule { rules[type.ordinal] }
 
     /// The phase an event leads to from `phase`, or `nil` if the table does not allow it there
     /// (conditions aside). For diagrams and coverage.
-    public static func target(of type: EventType, from phase: Phase) -> Phase? {
+    package static func target(of type: EventType, from phase: Phase) -> Phase? {
         let rule = rule(for: type)
         guard rule.from.contains(phase) else { return nil }
         if case .phase(let next) = rule.effect { return next }
@@ -59,22 +74,22 @@ public enum TransitionTable {
 }
 
 /// One row of the ``TransitionTable``: where an event is legal and what it does.
-public struct TransitionRule: Sendable, Hashable {
+package struct TransitionRule: Sendable, Hashable {
     /// What else must hold besides the phase (SPEC 1's "and …" clauses).
-    public struct Conditions: OptionSet, Sendable, Hashable {
-        public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
+    package struct Conditions: OptionSet, Sendable, Hashable {
+        package let rawValue: UInt8
+        package init(rawValue: UInt8) { self.rawValue = rawValue }
 
         /// `queued` happens at most once.
-        public static let neverQueued = Conditions(rawValue: 1 << 0)
+        package static let neverQueued = Conditions(rawValue: 1 << 0)
         /// The dataset upload is the first data stage, if it happens at all.
-        public static let noDataStageYet = Conditions(rawValue: 1 << 1)
+        package static let noDataStageYet = Conditions(rawValue: 1 << 1)
         /// Processing starts at most once.
-        public static let processingNeverStarted = Conditions(rawValue: 1 << 2)
+        package static let processingNeverStarted = Conditions(rawValue: 1 << 2)
         /// `percent` ≥ the last reported percent.
-        public static let percentNotDecreasing = Conditions(rawValue: 1 << 3)
+        package static let percentNotDecreasing = Conditions(rawValue: 1 << 3)
         /// A checkpoint's `epoch` ≥ the last checkpoint's.
-        public static let epochNotDecreasing = Conditions(rawValue: 1 << 4)
+        package static let epochNotDecreasing = Conditions(rawValue: 1 << 4)
 
         static let named: [(Conditions, String)] = [
             (.neverQueued, "the job was never queued"),
@@ -85,20 +100,20 @@ public struct TransitionRule: Sendable, Hashable {
         ]
 
         /// The conditions in words, as SPEC states them.
-        public var descriptions: [String] { Self.named.filter { contains($0.0) }.map(\.1) }
+        package var descriptions: [String] { Self.named.filter { contains($0.0) }.map(\.1) }
     }
 
     /// Model import states, for the import rows.
-    public struct ModelImportSet: OptionSet, Sendable, Hashable {
-        public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let none = ModelImportSet(rawValue: 1 << 0)
-        public static let importing = ModelImportSet(rawValue: 1 << 1)
-        public static let imported = ModelImportSet(rawValue: 1 << 2)
-        public static let failed = ModelImportSet(rawValue: 1 << 3)
-        public static let any: ModelImportSet = [.none, .importing, .imported, .failed]
+    package struct ModelImportSet: OptionSet, Sendable, Hashable {
+        package let rawValue: UInt8
+        package init(rawValue: UInt8) { self.rawValue = rawValue }
+        package static let none = ModelImportSet(rawValue: 1 << 0)
+        package static let importing = ModelImportSet(rawValue: 1 << 1)
+        package static let imported = ModelImportSet(rawValue: 1 << 2)
+        package static let failed = ModelImportSet(rawValue: 1 << 3)
+        package static let any: ModelImportSet = [.none, .importing, .imported, .failed]
 
-        @inline(__always) public func contains(_ status: ModelImportStatus) -> Bool {
+        @inline(__always) package func contains(_ status: ModelImportStatus) -> Bool {
             switch status {
             case .none: contains(ModelImportSet.none)
             case .importing: contains(ModelImportSet.importing)
@@ -107,11 +122,11 @@ public struct TransitionRule: Sendable, Hashable {
             }
         }
 
-        public var statuses: [ModelImportStatus] { ModelImportStatus.allCases.filter(contains) }
+        package var statuses: [ModelImportStatus] { ModelImportStatus.allCases.filter(contains) }
     }
 
     /// What the event changes.
-    public enum Effect: Sendable, Hashable {
+    package enum Effect: Sendable, Hashable {
         /// The lifecycle moves to this phase.
         case phase(Phase)
         /// The phase stays; the event only records data (config, a checkpoint).
@@ -122,15 +137,15 @@ public struct TransitionRule: Sendable, Hashable {
         case modelImport(ModelImportStatus)
     }
 
-    public let event: EventType
+    package let event: EventType
     /// The phases where the event is legal; empty for `created`, legal only as a job's first event.
-    public let from: PhaseSet
+    package let from: PhaseSet
     /// The inference status the event needs, if any.
-    public let inference: InferenceStatus?
+    package let inference: InferenceStatus?
     /// The model import statuses the event needs.
-    public let modelImport: ModelImportSet
-    public let conditions: Conditions
-    public let effect: Effect
+    package let modelImport: ModelImportSet
+    package let conditions: Conditions
+    package let effect: Effect
 
     init(
         _ event: EventType, from: PhaseSet, inference: InferenceStatus? = nil, modelImport: ModelImportSet = .any,
@@ -145,10 +160,10 @@ public struct TransitionRule: Sendable, Hashable {
     }
 
     /// Whether the event starts a job (legal only when the job has no events).
-    public var startsJob: Bool { from.isEmpty }
+    package var startsJob: Bool { from.isEmpty }
 
     /// Where the event is legal, in words: `legal from trainingStarted, training when percent ≥ the last percent`.
-    public var legality: String {
+    package var legality: String {
         if startsJob { return "legal only as a job's first event" }
         var text = "legal from \(from)"
         if let inference { text += " with inference \(inference)" }

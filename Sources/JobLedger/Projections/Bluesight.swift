@@ -2,32 +2,34 @@
 ///
 /// `{"id", "task", "training_file", "validation_file", "hyperparameters", "created_at", "status",
 /// "error", "trained_model", "finished_at"}`; times are Unix seconds; unknown values are null.
-public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
-    public var id: String
-    public var task: String?
-    public var trainingFile: String?
-    public var validationFile: String?
-    /// The `created` hyperparameters with every `configured` object merged over them; null if neither exists.
-    public var hyperparameters: JSONObject?
-    public var createdAt: Int64
-    public var status: BluesightStatus
-    /// The `failed` event's error, else null.
-    public var error: String?
-    /// The trained model's name, null until completed.
-    public var trainedModel: String?
-    /// Null until the job is in a terminal phase.
-    public var finishedAt: Int64?
+package struct BluesightJob: VocabularyProjection, Hashable, Encodable {
+    package static let name = "bluesight"
+    package static let title = "Bluesight POST /training/jobs"
+    package static let phaseFields = ["status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [BluesightStatus(phase).rawValue] }
+    package static let documentedValues = [DocumentedValues("status", produced: BluesightStatus.allCases.map(\.rawValue))]
 
-    public init(_ state: JobState) {
+    package var id: String
+    package var task: String?
+    package var trainingFile: String?
+    package var validationFile: String?
+    /// The `created` hyperparameters with every `configured` object merged over them; null if neither exists.
+    package var hyperparameters: JSONObject?
+    package var createdAt: Int64
+    package var status: BluesightStatus
+    /// The `failed` event's error, else null.
+    package var error: String?
+    /// The trained model's name, null until completed.
+    package var trainedModel: String?
+    /// Null until the job is in a terminal phase.
+    package var finishedAt: Int64?
+
+    package init(_ state: JobState) {
         id = state.job.rawValue
         task = state.creation.task
         trainingFile = state.creation.trainingFile
         validationFile = state.creation.validationFile
-        if let initial = state.creation.hyperparameters {
-            hyperparameters = initial.merging(state.config)
-        } else {
-            hyperparameters = state.config.isEmpty ? nil : state.config
-        }
+        hyperparameters = Self.hyperparameters(state)
         createdAt = state.createdAt.unixSeconds
         status = BluesightStatus(state.phase)
         error = state.error
@@ -35,32 +37,15 @@ public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
         finishedAt = state.finishedAt?.unixSeconds
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, task
-        case trainingFile = "training_file"
-        case validationFile = "validation_file"
-        case hyperparameters
-        case createdAt = "created_at"
-        case status, error
-        case trainedModel = "trained_model"
-        case finishedAt = "finished_at"
+    /// The `created` hyperparameters with every `configured` object merged over them; nil if neither exists.
+    static func hyperparameters(_ state: JobState) -> JSONObject? {
+        if let initial = state.creation.hyperparameters { return initial.merging(state.config) }
+        return state.config.isEmpty ? nil : state.config
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(task, forKey: .task)
-        try container.encode(trainingFile, forKey: .trainingFile)
-        try container.encode(validationFile, forKey: .validationFile)
-        try container.encode(hyperparameters, forKey: .hyperparameters)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(status, forKey: .status)
-        try container.encode(error, forKey: .error)
-        try container.encode(trainedModel, forKey: .trainedModel)
-        try container.encode(finishedAt, forKey: .finishedAt)
-    }
+    package var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
         writer.string(id)
@@ -87,14 +72,14 @@ public struct BluesightJob: Sendable, Hashable, Codable, JSONRenderable {
 }
 
 /// Bluesight's status values, all eight of seed 004.
-public enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case initializing
     case downloadingFiles = "downloading_files"
     case validatingFiles = "validating_files"
     case queued, running, succeeded, failed, cancelled
 
     /// SPEC 2's Bluesight table. Lossy: the four training phases are all running.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized: self = .initializing
         case .uploadingDataset: self = .downloadingFiles
@@ -105,5 +90,12 @@ public enum BluesightStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("bluesight.status", phase, self)
+        #endif
     }
+}
+
+extension Vocabulary {
+    package static let bluesight = Vocabulary(BluesightJob.self)
 }

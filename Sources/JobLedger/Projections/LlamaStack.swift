@@ -2,20 +2,26 @@
 ///
 /// `{"job_uuid", "status", "scheduled_at"?, "started_at"?, "completed_at"?, "resources_allocated"?,
 /// "checkpoints": [...]}`: times are RFC 3339 strings; optional keys are omitted when unknown.
-public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRenderable {
-    public var jobUUID: String
-    public var status: LlamaStackJobStatus
-    /// The `created` time.
-    public var scheduledAt: Timestamp?
-    /// The `trainingStarted` time.
-    public var startedAt: Timestamp?
-    /// The terminal event's time.
-    public var completedAt: Timestamp?
-    /// The `trainingStarted` resources.
-    public var resourcesAllocated: JSONObject?
-    public var checkpoints: [LlamaStackCheckpoint]
+package struct PostTrainingJobStatusResponse: VocabularyProjection, Hashable, Encodable {
+    package static let name = "llama-stack"
+    package static let title = "llama-stack PostTrainingJobStatusResponse"
+    package static let phaseFields = ["status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [LlamaStackJobStatus(phase).rawValue] }
+    package static let documentedValues = [DocumentedValues("status", produced: LlamaStackJobStatus.allCases.map(\.rawValue))]
 
-    public init(_ state: JobState) {
+    package var jobUUID: String
+    package var status: LlamaStackJobStatus
+    /// The `created` time.
+    package var scheduledAt: Timestamp?
+    /// The `trainingStarted` time.
+    package var startedAt: Timestamp?
+    /// The terminal event's time.
+    package var completedAt: Timestamp?
+    /// The `trainingStarted` resources.
+    package var resourcesAllocated: JSONObject?
+    package var checkpoints: [LlamaStackCheckpoint]
+
+    package init(_ state: JobState) {
         jobUUID = state.job.rawValue
         status = LlamaStackJobStatus(state.phase)
         scheduledAt = state.createdAt
@@ -25,17 +31,9 @@ public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRe
         checkpoints = state.checkpoints.map { LlamaStackCheckpoint($0, job: state.job) }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case jobUUID = "job_uuid"
-        case status
-        case scheduledAt = "scheduled_at"
-        case startedAt = "started_at"
-        case completedAt = "completed_at"
-        case resourcesAllocated = "resources_allocated"
-        case checkpoints
-    }
+    package var enumValues: [(field: String, value: String)] { [("status", status.rawValue)] }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("job_uuid")
         writer.string(jobUUID)
@@ -66,15 +64,15 @@ public struct PostTrainingJobStatusResponse: Sendable, Hashable, Codable, JSONRe
 }
 
 /// llama-stack's `Checkpoint`.
-public struct LlamaStackCheckpoint: Sendable, Hashable, Codable, JSONRenderable {
-    public var identifier: String
-    public var createdAt: Timestamp
-    public var epoch: Int
-    public var postTrainingJobID: String
-    public var path: String
-    public var trainingMetrics: PostTrainingMetric?
+package struct LlamaStackCheckpoint: Sendable, Hashable, Encodable, JSONRenderable {
+    package var identifier: String
+    package var createdAt: Timestamp
+    package var epoch: Int
+    package var postTrainingJobID: String
+    package var path: String
+    package var trainingMetrics: PostTrainingMetric?
 
-    public init(_ saved: JobState.SavedCheckpoint, job: JobID) {
+    package init(_ saved: JobState.SavedCheckpoint, job: JobID) {
         identifier = saved.checkpoint.identifier
         createdAt = saved.savedAt
         epoch = saved.checkpoint.epoch
@@ -87,16 +85,7 @@ public struct LlamaStackCheckpoint: Sendable, Hashable, Codable, JSONRenderable 
         }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case identifier
-        case createdAt = "created_at"
-        case epoch
-        case postTrainingJobID = "post_training_job_id"
-        case path
-        case trainingMetrics = "training_metrics"
-    }
-
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("identifier")
         writer.string(identifier)
@@ -117,27 +106,20 @@ public struct LlamaStackCheckpoint: Sendable, Hashable, Codable, JSONRenderable 
 }
 
 /// llama-stack's `PostTrainingMetric`.
-public struct PostTrainingMetric: Sendable, Hashable, Codable, JSONRenderable {
-    public var epoch: Int
-    public var trainLoss: Double
-    public var validationLoss: Double
-    public var perplexity: Double
+package struct PostTrainingMetric: Sendable, Hashable, Encodable, JSONRenderable {
+    package var epoch: Int
+    package var trainLoss: Double
+    package var validationLoss: Double
+    package var perplexity: Double
 
-    public init(epoch: Int, trainLoss: Double, validationLoss: Double, perplexity: Double) {
+    package init(epoch: Int, trainLoss: Double, validationLoss: Double, perplexity: Double) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.validationLoss = validationLoss
         self.perplexity = perplexity
     }
 
-    enum CodingKeys: String, CodingKey {
-        case epoch
-        case trainLoss = "train_loss"
-        case validationLoss = "validation_loss"
-        case perplexity
-    }
-
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("epoch")
         writer.int(epoch)
@@ -152,13 +134,13 @@ public struct PostTrainingMetric: Sendable, Hashable, Codable, JSONRenderable {
 }
 
 /// llama-stack's job status values, all five of seed 002.
-public enum LlamaStackJobStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum LlamaStackJobStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case completed
     case inProgress = "in_progress"
     case failed, scheduled, cancelled
 
     /// SPEC 2's llama-stack table. Lossy: every phase before training is scheduled.
-    public init(_ phase: Phase) {
+    package init(_ phase: Phase) {
         switch phase {
         case .initialized, .queued, .uploadingDataset, .processingData, .dataReady: self = .scheduled
         case .trainingStarted, .training, .trained, .uploadingModel: self = .inProgress
@@ -166,5 +148,12 @@ public enum LlamaStackJobStatus: String, Sendable, Hashable, CaseIterable, Codab
         case .failed: self = .failed
         case .cancelled: self = .cancelled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("llama-stack.status", phase, self)
+        #endif
     }
+}
+
+extension Vocabulary {
+    package static let llamaStack = Vocabulary(PostTrainingJobStatusResponse.self)
 }

@@ -1,6 +1,15 @@
 /// A Novita training task (seed 003, `GET /v3/training`):
 /// `{"task_name", "task_id", "task_type", "task_status", "created_at", "models"}`.
-public struct NovitaTask: Sendable, Hashable, Codable, JSONRenderable {
+public struct NovitaTask: VocabularyProjection, Hashable, Encodable {
+    package static let name = "novita"
+    package static let title = "Novita AI training task (GET /v3/training)"
+    package static let phaseFields = ["task_status"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [NovitaTaskStatus(phase).rawValue] }
+    package static let documentedValues = [
+        DocumentedValues("task_status", produced: NovitaTaskStatus.allCases.map(\.rawValue)),
+        DocumentedValues("model_status", produced: NovitaModelStatus.allCases.map(\.rawValue)),
+    ]
+
     /// The `created` name, "" when unknown.
     public var taskName: String
     public var taskID: String
@@ -43,13 +52,8 @@ public struct NovitaTask: Sendable, Hashable, Codable, JSONRenderable {
         NovitaTask(taskName: "", taskID: job, taskType: "", taskStatus: .unknown, createdAt: 0, models: [])
     }
 
-    enum CodingKeys: String, CodingKey {
-        case taskName = "task_name"
-        case taskID = "task_id"
-        case taskType = "task_type"
-        case taskStatus = "task_status"
-        case createdAt = "created_at"
-        case models
+    package var enumValues: [(field: String, value: String)] {
+        [("task_status", taskStatus.rawValue)] + models.map { ("model_status", $0.modelStatus.rawValue) }
     }
 
     public func write(to writer: inout JSONWriter) {
@@ -73,18 +77,13 @@ public struct NovitaTask: Sendable, Hashable, Codable, JSONRenderable {
 }
 
 /// A trained model of a Novita task.
-public struct NovitaModel: Sendable, Hashable, Codable, JSONRenderable {
+public struct NovitaModel: Sendable, Hashable, Encodable, JSONRenderable {
     public var modelName: String
     public var modelStatus: NovitaModelStatus
 
     public init(modelName: String, modelStatus: NovitaModelStatus) {
         self.modelName = modelName
         self.modelStatus = modelStatus
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case modelName = "model_name"
-        case modelStatus = "model_status"
     }
 
     public func write(to writer: inout JSONWriter) {
@@ -116,6 +115,9 @@ public enum NovitaTaskStatus: String, Sendable, Hashable, CaseIterable, Codable 
         case .failed: self = .failed
         case .cancelled: self = .canceled
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("novita.task_status", phase, self)
+        #endif
     }
 }
 
@@ -135,11 +137,10 @@ public enum NovitaModelStatus: String, Sendable, Hashable, CaseIterable, Codable
 }
 
 /// Novita's list response: `{"tasks": [...], "pagination": {"next_cursor": String}}`.
-public struct NovitaTaskList: Sendable, Hashable, Codable, JSONRenderable {
-    public struct Pagination: Sendable, Hashable, Codable {
+public struct NovitaTaskList: Sendable, Hashable, Encodable, JSONRenderable {
+    public struct Pagination: Sendable, Hashable {
         public var nextCursor: String
         public init(nextCursor: String) { self.nextCursor = nextCursor }
-        enum CodingKeys: String, CodingKey { case nextCursor = "next_cursor" }
     }
 
     public var tasks: [NovitaTask]
@@ -199,4 +200,8 @@ public struct NovitaTaskList: Sendable, Hashable, Codable, JSONRenderable {
         writer.endObject()
         writer.endObject()
     }
+}
+
+extension Vocabulary {
+    public static let novita = Vocabulary(NovitaTask.self)
 }

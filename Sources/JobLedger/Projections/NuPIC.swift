@@ -3,7 +3,16 @@
 ///
 /// The server's source is not public; its states are inferred from the endpoints' documented
 /// preconditions (SPEC 2, NuPIC). `model_ready` holds exactly when `state` is trained.
-public struct NuPICStatus: Sendable, Hashable, Codable, JSONRenderable {
+public struct NuPICStatus: VocabularyProjection, Hashable, Encodable {
+    package static let name = "nupic"
+    package static let title = "NuPIC Training Module session status"
+    package static let phaseFields = ["state"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [NuPICState(phase).rawValue] }
+    package static let documentedValues = [
+        DocumentedValues("state", produced: NuPICState.allCases.map(\.rawValue)),
+        DocumentedValues("import_status", produced: ModelImportStatus.allCases.map(\.rawValue)),
+    ]
+
     public var state: NuPICState
     public var modelReady: Bool
     /// Training progress, as Sestek's percent.
@@ -18,11 +27,8 @@ public struct NuPICStatus: Sendable, Hashable, Codable, JSONRenderable {
         importStatus = state.modelImport
     }
 
-    enum CodingKeys: String, CodingKey {
-        case state
-        case modelReady = "model_ready"
-        case percent
-        case importStatus = "import_status"
+    package var enumValues: [(field: String, value: String)] {
+        [("state", state.rawValue), ("import_status", importStatus.rawValue)]
     }
 
     public func write(to writer: inout JSONWriter) {
@@ -63,5 +69,12 @@ public enum NuPICState: String, Sendable, Hashable, CaseIterable, Codable {
         case .failed: self = .failed
         case .cancelled: self = .stopped
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("nupic.state", phase, self)
+        #endif
     }
+}
+
+extension Vocabulary {
+    public static let nupic = Vocabulary(NuPICStatus.self)
 }

@@ -1,6 +1,15 @@
 /// Sestek's "Check Training & Inference Status" response (seed 000):
 /// `{"percent": Int, "trainingStatus": String, "inferenceStatus": "Pending" | "Running" | null}`.
-public struct SestekProgress: Sendable, Hashable, Codable, JSONRenderable {
+public struct SestekProgress: VocabularyProjection, Hashable, Encodable {
+    package static let name = "sestek"
+    package static let title = "Sestek (Knovvu) Check Training & Inference Status"
+    package static let phaseFields = ["trainingStatus"]
+    package static func phaseValues(_ phase: Phase) -> [String] { [SestekTrainingStatus(phase).rawValue] }
+    package static let documentedValues = [
+        DocumentedValues("trainingStatus", produced: SestekTrainingStatus.allCases.map(\.rawValue)),
+        DocumentedValues("inferenceStatus", produced: ["null"] + SestekInferenceStatus.allCases.map(\.rawValue)),
+    ]
+
     /// 0 until the first progress report, then the last reported percent; 100 once trained.
     public var percent: Int
     public var trainingStatus: SestekTrainingStatus
@@ -19,13 +28,8 @@ public struct SestekProgress: Sendable, Hashable, Codable, JSONRenderable {
         inferenceStatus = SestekInferenceStatus(state.inference)
     }
 
-    enum CodingKeys: String, CodingKey { case percent, trainingStatus, inferenceStatus }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(percent, forKey: .percent)
-        try container.encode(trainingStatus, forKey: .trainingStatus)
-        try container.encode(inferenceStatus, forKey: .inferenceStatus)  // null, not omitted
+    package var enumValues: [(field: String, value: String)] {
+        [("trainingStatus", trainingStatus.rawValue), ("inferenceStatus", inferenceStatus?.rawValue ?? "null")]
     }
 
     public func write(to writer: inout JSONWriter) {
@@ -35,7 +39,7 @@ public struct SestekProgress: Sendable, Hashable, Codable, JSONRenderable {
         writer.key("trainingStatus")
         writer.plainString(trainingStatus.rawValue)
         writer.key("inferenceStatus")
-        writer.optionalString(inferenceStatus?.rawValue)
+        writer.optionalString(inferenceStatus?.rawValue)  // null, not omitted
         writer.endObject()
     }
 }
@@ -68,6 +72,9 @@ public enum SestekTrainingStatus: String, Sendable, Hashable, CaseIterable, Coda
         case .completed: self = .completed
         case .failed, .cancelled: self = .failed
         }
+        #if JOBLEDGER_MUTATION
+        self = Mutation.arm("sestek.trainingStatus", phase, self)
+        #endif
     }
 }
 
@@ -84,4 +91,8 @@ public enum SestekInferenceStatus: String, Sendable, Hashable, CaseIterable, Cod
         case .running: self = .running
         }
     }
+}
+
+extension Vocabulary {
+    public static let sestek = Vocabulary(SestekProgress.self)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JobLedger
 import Testing
 
 /// Golden tests: `jobledger` run over Fixtures, its whole output compared with
@@ -24,9 +25,15 @@ import Testing
         #expect(actual == expected, "Fixtures/expected/\(name).txt differs", sourceLocation: sourceLocation)
     }
 
-    static let readOnlyCases: [(name: String, arguments: [String])] = [
+    static let readOnlyCases = handWrittenCases + vocabularyCases
+
+    /// From the registry: every vocabulary's words for every fixture log.
+    static let vocabularyCases: [(name: String, arguments: [String])] = Vocabulary.allCases.map { vocabulary in
+        ("replay-\(vocabulary)", ["replay", "Fixtures/logs", "--vocabulary", vocabulary.rawValue])
+    }
+
+    static let handWrittenCases: [(name: String, arguments: [String])] = [
         ("replay-all", ["replay", "Fixtures/logs"]),
-        ("replay-sestek", ["replay", "Fixtures/logs", "--vocabulary", "sestek"]),
         ("replay-llama-stack-and-novita", ["replay", "Fixtures/logs/llama-stack", "Fixtures/logs/novita-example", "--vocabulary", "llama-stack", "--vocabulary=novita"]),
         ("replay-at-3", ["replay", "Fixtures/logs/lifecycle", "--at", "3", "--vocabulary", "sestek"]),
         ("replay-torn", ["replay", "Fixtures/torn", "--vocabulary", "sestek"]),
@@ -40,6 +47,11 @@ import Testing
         ("status-sestek-example", ["status", "Fixtures/logs/publication", "sestek-example", "--vocabulary", "sestek"]),
         ("status-llama-finetune", ["status", "Fixtures/logs/llama-stack", "llama-finetune"]),
         ("status-bluesight-failed", ["status", "Fixtures/logs/bluesight", "ftjob-bluesight-42", "--vocabulary", "bluesight"]),
+        ("status-sagemaker-completed", ["status", "Fixtures/logs/sagemaker", "sm-bert-finetune", "--vocabulary", "sagemaker"]),
+        ("status-vertex-running", ["status", "Fixtures/logs/vertex", "vx-resnet-2026", "--vocabulary", "vertex"]),
+        ("status-kubeflow-succeeded", ["status", "Fixtures/logs/kubeflow", "pytorch-dist-mnist", "--vocabulary", "kubeflow"]),
+        ("status-mlflow-failed", ["status", "Fixtures/logs/mlflow", "mlflow-run-7", "--vocabulary", "mlflow"]),
+        ("status-openai-succeeded", ["status", "Fixtures/logs/openai", "ftjob-abc123", "--vocabulary", "openai"]),
         ("history-llama-finetune", ["history", "Fixtures/logs/llama-stack", "llama-finetune"]),
         ("history-nupic-session", ["history", "Fixtures/logs/nupic", "nupic-7c1d0e2f3a4b5c6d"]),
         ("diagram-mermaid", ["diagram"]),

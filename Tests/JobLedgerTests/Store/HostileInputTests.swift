@@ -470,3 +470,18 @@ extension HostileCLITests {
         #expect(FileManager.default.contents(atPath: directory + "/j-1.jsonl") == before)
     }
 }
+
+extension NumberReadingTests {
+    /// The one integer reader at its edges: 18, 19 and 20 digits, Int.min and Int.max.
+    @Test func integersAtTheEdgesOf64Bits() throws {
+        for value in [Int.max, Int.min, Int.max - 1, Int.min + 1, 999_999_999_999_999_999, -999_999_999_999_999_999, 1_000_000_000_000_000_000] {
+            #expect(try JSONValue(parsing: String(value)) == .int(value))
+        }
+        #expect(try JSONValue(parsing: "9223372036854775808") == .double(9_223_372_036_854_775_808))
+        #expect(try JSONValue(parsing: "-9223372036854775809") == .double(Double("-9223372036854775809")!))
+        #expect(try JSONValue(parsing: "123456789012345678901234567890") == .double(Double("123456789012345678901234567890")!))
+        let line = #"{"seq":9223372036854775807,"at":"2026-01-01T00:00:00Z","job":"j","type":"created","origin":"api"}"#
+        #expect(try RecordedEvent(jsonLine: line).seq == Int.max)
+        #expect(throws: JobLedgerError.self) { try RecordedEvent(jsonLine: line.replacingOccurrences(of: "807", with: "808")) }
+    }
+}

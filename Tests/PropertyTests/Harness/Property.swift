@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// How many cases to run and from which seeds, from the environment (docs/testing.md):
@@ -9,12 +10,16 @@ import Testing
 ///   the whole suite within about a minute in a debug build); the cases of a smaller budget are
 ///   always among those of a larger one;
 /// - `JOBLEDGER_PROPERTY_BASE_SEED=<n>` starts the case seeds elsewhere, for fresh cases;
-/// - `JOBLEDGER_PROPERTY_COVERAGE=1` prints the transition-table coverage report.
+/// - `JOBLEDGER_PROPERTY_COVERAGE=1` prints the transition-table coverage report;
+/// - `JOBLEDGER_PROPERTY_FAIL_FAST=1` (for `Scripts/mutate`) reports the first failure unshrunk
+///   and stops every other property of the process at its next case: the question is only
+///   whether anything fails.
 struct PropertyConfig: Sendable {
     var onlySeed: UInt64?
     var scale: Double
     var baseSeed: UInt64
     var printCoverage: Bool
+    var failFast = false
 
     static let current: PropertyConfig = {
         let environment = ProcessInfo.processInfo.environment
@@ -26,7 +31,8 @@ struct PropertyConfig: Sendable {
             onlySeed: number("JOBLEDGER_PROPERTY_SEED").flatMap { UInt64($0) },
             scale: number("JOBLEDGER_PROPERTY_RUNS").flatMap { Double($0) }.map { max($0, 0) } ?? 1,
             baseSeed: number("JOBLEDGER_PROPERTY_BASE_SEED").flatMap { UInt64($0) } ?? 0x4A6F_624C_6564_6765,
-            printCoverage: ["1", "true", "yes"].contains(environment["JOBLEDGER_PROPERTY_COVERAGE"]?.lowercased() ?? ""))
+            printCoverage: ["1", "true", "yes"].contains(environment["JOBLEDGER_PROPERTY_COVERAGE"]?.lowercased() ?? ""),
+            failFast: ["1", "true", "yes"].contains(environment["JOBLEDGER_PROPERTY_FAIL_FAST"]?.lowercased() ?? ""))
     }()
 
     /// The number of cases for a property whose default budget is `cases`.
@@ -79,6 +85,9 @@ enum PropertyRunner {
     /// The most checks shrinking may spend on one counterexample.
     static let shrinkBudget = 3000
 
+    /// Whether a property of this process failed (for `failFast`).
+    static let anyFailed = Atomic<Bool>(false)
+
     /// Runs `property` on every case of the budget; on the first failure shrinks it, records a
     /// test issue with the report, and returns the counterexample.
     @discardableResult
@@ -87,10 +96,15 @@ enum PropertyRunner {
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> Counterexample<Input>? {
         for seed in config.seeds(for: property.name, cases: property.cases) {
+            if config.failFast && anyFailed.load(ordering: .relaxed) { return nil }
             var gen = Gen(seed: seed)
             let input = property.generate(&gen)
             guard let failure = property.check(input) else { continue }
-            let example = shrink(property, seed: seed, input: input, failure: failure)
+            anyFailed.store(true, ordering: .relaxed)
+            let example =
+                config.failFast
+                ? Counterexample(seed: seed, original: input, shrunk: input, failure: failure, shrinkSteps: 0)
+                : shrink(property, seed: seed, input: input, failure: failure)
             Issue.record(Comment(rawValue: report(property, example)), sourceLocation: sourceLocation)
             return example
         }

@@ -46,6 +46,10 @@ struct ModelJob {
     private(set) var finishedAt: Timestamp?
     private(set) var trainedModel: String?
     private(set) var error: String?
+    private(set) var cancelReason: String?
+    /// Every phase the job entered, with the time of the event that entered it (SageMaker's
+    /// SecondaryStatusTransitions are built from it).
+    private(set) var phaseHistory: [(phase: Phase, at: Timestamp)] = []
     private(set) var checkpoints: [(checkpoint: Checkpoint, at: Timestamp)] = []
 
     var seq: Int { events.count }
@@ -148,12 +152,15 @@ struct ModelJob {
             guard case .created(let creation) = event else { fatalError("checked above") }
             self.creation = creation
             createdAt = at
+            phaseHistory = [(.initialized, at)]
         } else {
             if let lastAt, at < lastAt { throw Rejection(code: "invalid_event", reason: "at goes backwards") }
             if let reason = illegality(event) {
                 throw Rejection(code: "illegal_transition", reason: "\(event.type): \(reason)")
             }
+            let before = phase
             take(event, at: at)
+            if phase != before { phaseHistory.append((phase, at)) }
         }
         events.append(RecordedEvent(seq: events.count + 1, at: at, job: try! JobID(job), event: event))
     }
@@ -197,8 +204,9 @@ struct ModelJob {
             phase = .failed
             error = message
             finishedAt = at
-        case .cancelled:
+        case .cancelled(let reason):
             phase = .cancelled
+            cancelReason = reason
             finishedAt = at
         case .publicationStarted: inference = .pending
         case .published: inference = .running

@@ -141,11 +141,12 @@ extension ModelJob {
         ])
     }
 
-    /// One line of `jobledger replay`: the job and all five vocabularies.
+    /// One line of `jobledger replay`: the job and all ten vocabularies.
     var replayLine: J {
         .object([
             "job": .string(job), "sestek": sestek, "nupic": nupic, "llama-stack": llamaStack, "novita": novita,
-            "bluesight": bluesight,
+            "bluesight": bluesight, "sagemaker": sagemaker, "vertex": vertex, "kubeflow": kubeflow, "mlflow": mlflow,
+            "openai": openai,
         ])
     }
 
