@@ -33,7 +33,7 @@ public final class InMemoryStore: EventStore {
         _ job: JobID, _ decide: (JobState?) throws(JobLedgerError) -> Decision<Result>
     ) throws(JobLedgerError) -> Update<Result> {
         let log = log(job, create: true)!
-        return try log.contents.withLock { contents throws(JobLedgerError) -> Update<Result> in
+        let update = try log.contents.withLock { contents throws(JobLedgerError) -> Update<Result> in
             let decision = try decide(contents.state)
             if decision.events.isEmpty {
                 return Update(appended: [], state: contents.state, result: decision.result)
@@ -43,6 +43,8 @@ public final class InMemoryStore: EventStore {
             contents.state = state
             return Update(appended: recorded, state: state, result: decision.result)
         }
+        if !update.appended.isEmpty { AppendSignals.notify(self, [job]) }  // wakes subscriptions
+        return update
     }
 
     public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
@@ -62,6 +64,7 @@ public final class InMemoryStore: EventStore {
             }
             return results
         }
+        AppendSignals.notify(self, order)  // wakes subscriptions
         return order.flatMap { recorded[$0]!.1 }
     }
 
