@@ -24,7 +24,9 @@ extension EventLineDecoder {
         }
         guard literal(0, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return false }  // {"seq":
         var i = 7
-        guard let (value, seqEnd) = JSONInteger.smallPositive(p, from: i, n), value >= 1 else { return false }
+        // The digits through the one integer reader; the literal after them ends the number.
+        let (value, seqEnd) = JSONInteger.digits(p, from: i, n)
+        guard seqEnd > i, seqEnd - i <= 18, p[i] != UInt8(ascii: "0") else { return false }
         i = seqEnd
         guard literal(i, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return false }  // ,"at":"
         i += 7
@@ -58,7 +60,8 @@ extension EventLineDecoder {
         case .progressed:
             guard literal(i, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return false }  // ,"percent":
             i += 11
-            guard let (read, end) = JSONInteger.smallPositive(p, from: i, n) else { return false }
+            let (read, end) = JSONInteger.digits(p, from: i, n)
+            guard end > i, end - i <= 3, p[i] != UInt8(ascii: "0") || end == i + 1 else { return false }
             percent = read
             i = end
             fields = LineField.percent.bit

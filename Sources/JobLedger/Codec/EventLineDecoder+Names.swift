@@ -18,10 +18,15 @@ struct LineNames: @unchecked Sendable {
         var word: UInt64
         var mask: UInt64
         var value: Value
-        /// The name and its closing quote as three little-endian words with their masks (names
-        /// of up to 23 bytes): a quoted name matches with three compares and no call.
-        var words: (UInt64, UInt64, UInt64)
-        var masks: (UInt64, UInt64, UInt64)
+        /// The name and its closing quote (`quotedLength` bytes) as little-endian words, loaded
+        /// so that no load reads past the quote: the first eight bytes (masked when shorter),
+        /// the last eight, and bytes 8..<16 when the quoted name is longer than sixteen.
+        var quotedLength: Int
+        var first: UInt64
+        var firstMask: UInt64
+        var last: UInt64
+        var middle: UInt64
+
     }
 
     /// Names grouped by first byte: those starting with byte `b` are `names[starts[b]..<starts[b + 1]]`.
@@ -38,22 +43,25 @@ struct LineNames: @unchecked Sendable {
             var offset = 0
             for (index, (text, value)) in sorted.enumerated() {
                 let utf8 = Array(text.utf8)
+                precondition(utf8.count < 24, "a name longer than the word compare takes: \(text)")
                 _ = UnsafeMutableBufferPointer(rebasing: bytes[offset..<offset + utf8.count]).initialize(from: utf8)
                 let quoted = utf8 + [UInt8(ascii: "\"")]
                 var word: UInt64 = 0
                 for (position, byte) in quoted.prefix(8).enumerated() { word |= UInt64(byte) << (8 * UInt64(position)) }
                 let mask: UInt64 = quoted.count >= 8 ? ~0 : (1 << (8 * UInt64(quoted.count))) - 1
-                var words: [UInt64] = [0, 0, 0]
-                var masks: [UInt64] = [0, 0, 0]
-                for (position, byte) in quoted.prefix(24).enumerated() {
-                    words[position / 8] |= UInt64(byte) << (8 * UInt64(position % 8))
-                    masks[position / 8] |= 0xFF << (8 * UInt64(position % 8))
+                func load(_ start: Int) -> UInt64 {
+                    var word: UInt64 = 0
+                    for position in 0..<8 where start + position < quoted.count {
+                        word |= UInt64(quoted[start + position]) << (8 * UInt64(position))
+                    }
+                    return word
                 }
-                if quoted.count > 24 { masks = [0, 0, 0] }  // never matched by words: the slow path
+                let q = quoted.count
                 names.baseAddress!.advanced(by: index).initialize(
                     to: Name(
                         offset: offset, length: utf8.count, word: word, mask: mask, value: value,
-                        words: (words[0], words[1], words[2]), masks: (masks[0], masks[1], masks[2])))
+                        quotedLength: q, first: load(0), firstMask: q >= 8 ? ~0 : (1 << (8 * UInt64(q))) - 1,
+                        last: q >= 8 ? load(q - 8) : 0, middle: q > 16 ? load(8) : 0))
                 offset += utf8.count
             }
             var next = 0
@@ -67,25 +75,27 @@ struct LineNames: @unchecked Sendable {
         /// and its length (with the quote when `quoted`).
         @inline(__always)
         func find(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> (Value, Int)? {
-            if quoted, n >= 24 {
-                // Three word compares a name, no call: the common case, a line with room left.
+            if quoted, n >= 8 {
+                // Word compares, no call, and no load past the candidate's closing quote.
                 let raw = UnsafeRawPointer(p)
                 let w0 = raw.loadUnaligned(as: UInt64.self)
-                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                let w2 = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
                 let first = Int(p[0])
                 var index = starts[first]
                 let end = starts[first + 1]
                 while index < end {
                     let name = names.baseAddress! + index
                     index += 1
-                    if w0 & name.pointee.masks.0 == name.pointee.words.0 && w1 & name.pointee.masks.1 == name.pointee.words.1
-                        && w2 & name.pointee.masks.2 == name.pointee.words.2 && name.pointee.masks.0 != 0
-                    {
-                        return (name.pointee.value, name.pointee.length + 1)
+                    let length = name.pointee.quotedLength
+                    guard length <= n, w0 & name.pointee.firstMask == name.pointee.first else { continue }
+                    if length > 8 {
+                        guard raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == name.pointee.last else { continue }
+                        if length > 16 {
+                            guard length <= 24, raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == name.pointee.middle else { continue }
+                        }
                     }
+                    return (name.pointee.value, length)
                 }
-                // Only names longer than 23 bytes are left to the byte compare below.
+                return nil
             }
             guard n > 0 else { return nil }
             let first = Int(p[0])

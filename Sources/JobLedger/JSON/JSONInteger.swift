@@ -32,18 +32,6 @@ enum JSONInteger {
         return (value, i)
     }
 
-    /// A positive integer of at most 18 digits without a leading zero, followed by something
-    /// other than a digit, `.`, `e` or `E` — what the log's fast path takes for `seq` and
-    /// `percent`; `nil` sends the line to the general reader.
-    @inline(__always)
-    static func smallPositive(_ p: UnsafePointer<UInt8>, from start: Int, _ n: Int) -> (value: Int, end: Int)? {
-        let (value, end) = digits(p, from: start, n)
-        guard end > start, end - start <= 18, end < n, p[start] != UInt8(ascii: "0") || end == start + 1 else { return nil }
-        let next = p[end]
-        guard next &- UInt8(ascii: "0") > 9, next != UInt8(ascii: "."), next | 0x20 != UInt8(ascii: "e") else { return nil }
-        return (value, end)
-    }
-
     /// Scans an optional `-` and digits from `start`; `end` is where the digits stop.
     @inline(__always)
     static func scan(_ p: UnsafePointer<UInt8>, from start: Int, _ n: Int) -> (scan: Scan, end: Int) {
