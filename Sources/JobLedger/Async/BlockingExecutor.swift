@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// A fixed set of the library's own threads for blocking work (`flock`, `fsync`, `read`), so that
@@ -12,7 +11,7 @@ import Synchronization
 public final class BlockingExecutor: Sendable {
     /// The executor ``AsyncLedger`` uses unless given another: 4 threads, or the number of
     /// processors if larger (blocking store calls mostly wait on the disk, not the processor).
-    public static let shared = BlockingExecutor(threads: max(4, ProcessInfo.processInfo.activeProcessorCount))
+    public static let shared = BlockingExecutor(threads: max(4, OSThread.processorCount))
 
     public let threadCount: Int
 
@@ -35,16 +34,13 @@ public final class BlockingExecutor: Sendable {
     }
 
     private let state = Mutex(State())
-    private let condition = NSCondition()
+    private let condition = OSCondition()
 
     /// Starts `threads` threads (at least 1).
     public init(threads: Int) {
         threadCount = max(1, threads)
         for index in 0..<threadCount {
-            let thread = Thread { [self] in self.loop() }
-            thread.name = "jobledger-blocking-\(index)"
-            thread.stackSize = 1 << 20
-            thread.start()
+            OSThread.start(name: "jobledger-blk-\(index)", stackSize: 1 << 20) { [self] in self.loop() }
         }
     }
 

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 import Synchronization
 
 /// Wakes a subscription at a fixed interval (the fallback when the store cannot notify).
@@ -78,13 +77,10 @@ final class DirectoryWatcher: Sendable {
             return nil
         }
         self.init(directory: directory)
-        let thread = Thread { [self] in
+        OSThread.start(name: "jobledger-inotify", stackSize: 256 << 10) { [self] in
             self.run(fd)
             close(fd)
         }
-        thread.name = "jobledger-inotify"
-        thread.stackSize = 256 << 10
-        thread.start()
     }
 
     private func run(_ fd: Int32) {
