@@ -9,14 +9,12 @@ import Darwin
 /// look names up here, so they cannot disagree on a spelling.
 ///
 /// Laid out flat in memory made once and never freed (no reference counting on the hot path):
-/// each name's bytes, and the same followed by its closing quote as one little-endian word with
-/// the mask of its bytes (names of up to seven bytes), so most keys match with one compare.
+/// each name's bytes, and the same followed by its closing quote as up to three little-endian
+/// words, so a quoted name matches with word compares and no call.
 struct LineNames: @unchecked Sendable {
     struct Name<Value> {
         var offset: Int
         var length: Int
-        var word: UInt64
-        var mask: UInt64
         var value: Value
         /// The name and its closing quote (`quotedLength` bytes) as little-endian words, loaded
         /// so that no load reads past the quote: the first eight bytes (masked when shorter),
@@ -26,7 +24,6 @@ struct LineNames: @unchecked Sendable {
         var firstMask: UInt64
         var last: UInt64
         var middle: UInt64
-
     }
 
     /// Names grouped by first byte: those starting with byte `b` are `names[starts[b]..<starts[b + 1]]`.
@@ -46,9 +43,6 @@ struct LineNames: @unchecked Sendable {
                 precondition(utf8.count < 24, "a name longer than the word compare takes: \(text)")
                 _ = UnsafeMutableBufferPointer(rebasing: bytes[offset..<offset + utf8.count]).initialize(from: utf8)
                 let quoted = utf8 + [UInt8(ascii: "\"")]
-                var word: UInt64 = 0
-                for (position, byte) in quoted.prefix(8).enumerated() { word |= UInt64(byte) << (8 * UInt64(position)) }
-                let mask: UInt64 = quoted.count >= 8 ? ~0 : (1 << (8 * UInt64(quoted.count))) - 1
                 func load(_ start: Int) -> UInt64 {
                     var word: UInt64 = 0
                     for position in 0..<8 where start + position < quoted.count {
@@ -59,7 +53,7 @@ struct LineNames: @unchecked Sendable {
                 let q = quoted.count
                 names.baseAddress!.advanced(by: index).initialize(
                     to: Name(
-                        offset: offset, length: utf8.count, word: word, mask: mask, value: value,
+                        offset: offset, length: utf8.count, value: value,
                         quotedLength: q, first: load(0), firstMask: q >= 8 ? ~0 : (1 << (8 * UInt64(q))) - 1,
                         last: q >= 8 ? load(q - 8) : 0, middle: q > 16 ? load(8) : 0))
                 offset += utf8.count
@@ -101,21 +95,11 @@ struct LineNames: @unchecked Sendable {
             let first = Int(p[0])
             var index = starts[first]
             let end = starts[first + 1]
-            let word = n >= 8 ? UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) : 0
+            // A name on a short line (fewer than eight bytes left), or an exact name: byte compares.
             while index < end {
                 let name = names[index]
                 index += 1
                 if quoted {
-                    if n >= 8 {
-                        // The first eight bytes as one word: the whole name and its quote when
-                        // short, else a filter before the rest is compared.
-                        guard word & name.mask == name.word else { continue }
-                        if name.length < 8 { return (name.value, name.length + 1) }
-                        guard n > name.length, p[name.length] == UInt8(ascii: "\""),
-                            name.length == 8 || memcmp(bytes.baseAddress! + name.offset + 8, p + 8, name.length - 8) == 0
-                        else { continue }
-                        return (name.value, name.length + 1)
-                    }
                     guard n > name.length, p[name.length] == UInt8(ascii: "\"") else { continue }
                 } else {
                     guard n == name.length else { continue }

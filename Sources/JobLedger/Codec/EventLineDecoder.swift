@@ -272,9 +272,7 @@ struct EventLineDecoder {
                     try Timestamp.parse(buffer.baseAddress!, count: buffer.count)
                 }
             } else {
-                let (time, length) = try Timestamp.read(p + span.start, count: span.end - span.start, cache: &days)
-                guard length == span.end - span.start else { throw Timestamp.ParseError(message: "unexpected text after the time zone") }
-                at = time
+                at = try Timestamp.parse(p + span.start, count: span.end - span.start, cache: &days)
             }
         } catch let error as Timestamp.ParseError {
             throw LineError(message: "field at is not RFC 3339: \(error.message)")

@@ -53,7 +53,8 @@ extension JSONValue {
 extension PendingEvent {
     /// Checks what only the log's format limits (the transition table checks the rest): the
     /// time within ``Timestamp/logRange``, free-form objects nested at most
-    /// ``LogLimits/maximumNesting`` deep, numbers finite.
+    /// ``LogLimits/maximumNesting`` deep, numbers in them finite (a checkpoint's metrics are
+    /// checked by the fold, ``JobState/validate(_:)``).
     /// - Throws: `invalid_event` naming the field and the rule.
     func checkLogRules() throws(JobLedgerError) {
         guard at.isInLogRange else {
@@ -78,15 +79,6 @@ extension PendingEvent {
         case .created(let creation): try check(creation.hyperparameters, "hyperparameters")
         case .configured(let config): try check(config, "config")
         case .trainingStarted(let resources): try check(resources, "resources")
-        case .checkpointSaved(let checkpoint):
-            if let metrics = checkpoint.metrics {
-                for (name, value) in [
-                    ("trainLoss", metrics.trainLoss), ("validationLoss", metrics.validationLoss), ("perplexity", metrics.perplexity),
-                ] where !value.isFinite {
-                    throw JobLedgerError(
-                        .invalidEvent, "\(event.type): metrics.\(name) is not a finite number (JSON has no NaN or infinity)")
-                }
-            }
         default: break
         }
     }

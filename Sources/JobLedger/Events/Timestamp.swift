@@ -153,6 +153,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses RFC 3339 from bytes: the whole of `p[0..<n]` must be one timestamp.
     static func parse(_ p: UnsafePointer<UInt8>, count n: Int) throws(ParseError) -> Timestamp {
         var cache = DayCache()
+        return try parse(p, count: n, cache: &cache)
+    }
+
+    /// ``parse(_:count:)`` with a reader's day cache.
+    @inline(__always)
+    static func parse(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout DayCache) throws(ParseError) -> Timestamp {
         let (time, length) = try read(p, count: n, cache: &cache)
         guard length == n else { throw ParseError(message: "unexpected text after the time zone") }
         return time

@@ -109,9 +109,6 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         for entry in other.entries { set(entry.key, entry.value) }
     }
 
-    /// Whether `key` is present.
-    func contains(_ key: String) -> Bool { position(of: key) != nil }
-
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 
     /// Appends `key` unless it is already present (a duplicate, which the parser refuses).
@@ -129,17 +126,6 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     mutating func reserveCapacity(_ capacity: Int) { entries.reserveCapacity(capacity) }
-
-    /// Appends an entry whose key the caller knows to be new (the parser checks duplicates).
-    mutating func appendNew(key: String, value: JSONValue) {
-        if index != nil {
-            _ = index!.findOrInsert(key, new: entries.count, in: entries)
-            entries.append(Entry(key: key, value: value))
-        } else {
-            entries.append(Entry(key: key, value: value))
-            reindex()
-        }
-    }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.entries.count == rhs.entries.count else { return false }

@@ -116,7 +116,7 @@ public final class DirectoryStore: EventStore {
         return try handle(job).cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
             var created = false
             var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
-            var descriptor = try openLocked(file, create: false)
+            var descriptor = try openLocked(job, create: false)
             if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
                 // rejected first append leaves no empty file behind.
@@ -127,7 +127,7 @@ public final class DirectoryStore: EventStore {
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
                 let (state, recorded, bytes) = try folded(decision, onto: nil)
                 early = (decision, state, recorded, bytes)
-                descriptor = try openLocked(file, create: true)
+                descriptor = try openLocked(job, create: true)
                 created = true
             }
             let fd = descriptor!
@@ -172,25 +172,22 @@ public final class DirectoryStore: EventStore {
     /// Opens a job's log for appending and takes its exclusive lock; `nil` if there is no log and
     /// `create` is false. A log unlinked while this waited for the lock (a failed first append
     /// removes the file it made) is opened again.
-    private func openLocked(_ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
-        do throws(JobLedgerError) {
-            return try openLockedOnce(file, create: create)
-        } catch {
-            // Name the job (the file is `<job>.jsonl`), as a batch's errors must.
-            var name = Substring(file)
-            if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
-            throw name.hasSuffix(".jsonl") ? error.about(job: String(name.dropLast(6))) : error
-        }
-    }
-
-    private func openLockedOnce(_ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
+    /// - Throws: the open's or the lock's `io_error`, naming the job, as a batch's errors must.
+    private func openLocked(_ job: JobID, create: Bool) throws(JobLedgerError) -> Int32? {
+        let file = path(of: job)
         while true {
-            guard let fd = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else { return nil }
+            let fd: Int32
             do throws(JobLedgerError) {
-                try FileIO.lock(fd, LOCK_EX, file)
+                guard let opened = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else { return nil }
+                fd = opened
+                do throws(JobLedgerError) {
+                    try FileIO.lock(fd, LOCK_EX, file)
+                } catch {
+                    close(fd)
+                    throw error
+                }
             } catch {
-                close(fd)
-                throw error
+                throw error.about(job: job.rawValue)
             }
             if FileIO.isLinked(fd, file) { return fd }
             close(fd)
@@ -233,7 +230,7 @@ public final class DirectoryStore: EventStore {
             var missing: [Int] = []
             for (index, job) in sorted.enumerated() {
                 let file = path(of: job)
-                guard let fd = try openLocked(file, create: false) else {
+                guard let fd = try openLocked(job, create: false) else {
                     guard caches[index].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                     }
@@ -251,8 +248,7 @@ public final class DirectoryStore: EventStore {
             // Everything is valid: create the new logs (another process may have created one
             // meanwhile: then validate again against what it wrote).
             for index in missing {
-                let file = path(of: sorted[index])
-                let fd = try openLocked(file, create: true)!  // with create: a descriptor or an error
+                let fd = try openLocked(sorted[index], create: true)!  // with create: a descriptor or an error
                 descriptors[index] = fd
                 try catchUp(&caches[index].pointee, fd, exclusive: true)
                 if caches[index].pointee.reader.offset == 0 { created = true } else { pending[index] = try validate(index) }
@@ -342,7 +338,7 @@ public final class DirectoryStore: EventStore {
     private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
-            guard let fd = try openLocked(file, create: false) else { return nil }
+            guard let fd = try openLocked(cache.reader.job, create: false) else { return nil }
             defer { close(fd) }
             try catchUp(&cache, fd, exclusive: true)
         }
