@@ -6,67 +6,167 @@ import Darwin
 
 /// The fast path: lines in exactly the shape JobLedger writes them.
 extension EventLineDecoder {
+    /// What every canonical line starts with: `{"seq":N,"at":"TIME","job":"ID","type":"TYPE"`.
+    struct Envelope {
+        var seq: Int
+        var at: Timestamp
+        var jobStart: Int
+        var jobEnd: Int
+        /// Whether the job is exactly the `knownJob` given (found by one comparison).
+        var jobKnown: Bool
+        var type: EventType
+        /// Where the type's fields (or the closing brace) begin.
+        var end: Int
+    }
+
+    /// Reads a canonical line's envelope, or returns `nil` having decided nothing. With
+    /// `onlyKnownJob`, a line naming another job than `knownJob` is `nil` too.
+    @inline(__always)
+    mutating func readEnvelope(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ knownJob: UnsafeBufferPointer<UInt8>?, onlyKnownJob: Bool = false
+    ) -> Envelope? {
+        // Each literal is compared as one or two little-endian words (the constants spell it);
+        // a line too short to load them goes the general way.
+        guard literal(p, 0, n, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // {"seq":
+        var i = 7
+        // The digits through the one integer reader; the literal after them ends the number.
+        let (value, seqEnd) = JSONInteger.digits(p, from: i, n)
+        guard seqEnd > i, seqEnd - i <= 18, p[i] != UInt8(ascii: "0") else { return nil }
+        i = seqEnd
+        guard literal(p, i, n, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // ,"at":"
+        i += 7
+        guard let (stamp, stampLength) = try? Timestamp.read(p + i, count: n - i, cache: &days) else { return nil }
+        i += stampLength
+        guard literal(p, i, n, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return nil }  // ","job":"
+        i += 9
+        // The job: the known job's bytes, or a run of plain job id characters.
+        let jobStart = i
+        var jobKnown = false
+        if let knownJob, let bytes = knownJob.baseAddress, n - i > knownJob.count, p[i + knownJob.count] == UInt8(ascii: "\""),
+            Self.same(bytes, p + i, knownJob.count)
+        {
+            i += knownJob.count
+            jobKnown = true
+        } else {
+            if onlyKnownJob { return nil }
+            while i < n, JobID.isAllowed(p[i]) { i += 1 }
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return nil }
+        }
+        let jobEnd = i
+        guard literal(p, i, n, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return nil }  // ","type":"
+        i += 10
+        guard let (known, typeLength) = names.quotedType(p + i, n - i) else { return nil }
+        return Envelope(seq: value, at: stamp, jobStart: jobStart, jobEnd: jobEnd, jobKnown: jobKnown, type: known, end: i + typeLength)
+    }
+
+    /// Whether `p[i...]` starts with the literal spelled by the masked little-endian words.
+    @inline(__always)
+    static func literal(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, _ first: UInt64, _ firstMask: UInt64,
+                        _ rest: UInt32 = 0, _ restMask: UInt32 = 0) -> Bool {
+        guard n - i >= 12 else { return false }
+        let raw = UnsafeRawPointer(p + i)
+        return raw.loadUnaligned(as: UInt64.self) & firstMask == first
+            && raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self) & restMask == rest
+    }
+
+    @inline(__always)
+    private func literal(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, _ first: UInt64, _ firstMask: UInt64,
+                         _ rest: UInt32 = 0, _ restMask: UInt32 = 0) -> Bool {
+        Self.literal(p, i, n, first, firstMask, rest, restMask)
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal: word compares, no call (job ids are short);
+    /// the last word overlaps the one before it rather than go byte by byte.
+    @inline(__always)
+    static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let x = UnsafeRawPointer(a)
+        let y = UnsafeRawPointer(b)
+        guard count >= 8 else {
+            var i = 0
+            while i < count {
+                if a[i] != b[i] { return false }
+                i += 1
+            }
+            return true
+        }
+        var i = 0
+        while i < count - 8 {
+            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        return x.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    }
+
+    /// A plain line of `job` — the fast path's most frequent case: a canonical line of exactly
+    /// that job whose event has no fields (or is `progressed` with only its percent), read
+    /// without storing anything in the decoder but the date cache. `nil` for any other line,
+    /// which then goes through ``decode(_:count:knownJob:)``.
+    @inline(__always)
+    mutating func readPlain(_ p: UnsafePointer<UInt8>, count: Int, job: UnsafeBufferPointer<UInt8>)
+        -> (seq: Int, at: Timestamp, type: EventType, percent: Int)?
+    {
+        let n = count > 1 && p[count - 1] == LogFraming.continued ? count - 1 : count
+        guard let envelope = readEnvelope(p, n, job, onlyKnownJob: true) else { return nil }
+        var i = envelope.end
+        var percent = 0
+        switch envelope.type {
+        case .progressed:
+            guard let (read, end) = Self.percentField(p, i, n) else { return nil }
+            percent = read
+            i = end
+        default:
+            guard Self.hasNoFields(envelope.type) else { return nil }
+        }
+        guard i == n - 1, p[i] == UInt8(ascii: "}") else { return nil }
+        return (envelope.seq, envelope.at, envelope.type, percent)
+    }
+
+    /// The types whose canonical line has no fields: their optional fields (`files`, `resources`)
+    /// absent, the event is its type alone.
+    @inline(__always)
+    static func hasNoFields(_ type: EventType) -> Bool {
+        switch type {
+        case .queued, .datasetUploadStarted, .dataProcessingStarted, .dataProcessed, .trainingStarted, .trainingFinished,
+            .modelUploadStarted, .published, .modelImported:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// `,"percent":N` at `i`: the value and where it ends.
+    @inline(__always)
+    static func percentField(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> (Int, Int)? {
+        guard literal(p, start, n, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return nil }  // ,"percent":
+        let i = start + 11
+        let (read, end) = JSONInteger.digits(p, from: i, n)
+        guard end > i, end - i <= 3, p[i] != UInt8(ascii: "0") || end == i + 1 else { return nil }
+        return (read, end)
+    }
+
     /// Reads a line in exactly the form JobLedger writes it (keys in order, no whitespace, no
     /// escapes, the frequent event shapes), or returns `false` having decided nothing: the
     /// general reader then reads the line from the start and words any error. Lines it accepts
     /// decode to what the general reader would make of them.
     @inline(__always)
     mutating func readCanonical(_ p: UnsafePointer<UInt8>, _ n: Int, _ knownJob: UnsafeBufferPointer<UInt8>?) -> Bool {
-        // Each literal is compared as one or two little-endian words (the constants spell it);
-        // a line too short to load them goes the general way.
-        let raw = UnsafeRawPointer(p)
-        @inline(__always) func word(_ i: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
-        @inline(__always) func literal(_ i: Int, _ first: UInt64, _ firstMask: UInt64, _ rest: UInt32 = 0,
-                                       _ restMask: UInt32 = 0) -> Bool {
-            guard n - i >= 12 else { return false }
-            return word(i) & firstMask == first
-                && raw.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self) & restMask == rest
-        }
-        guard literal(0, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return false }  // {"seq":
-        var i = 7
-        // The digits through the one integer reader; the literal after them ends the number.
-        let (value, seqEnd) = JSONInteger.digits(p, from: i, n)
-        guard seqEnd > i, seqEnd - i <= 18, p[i] != UInt8(ascii: "0") else { return false }
-        i = seqEnd
-        guard literal(i, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return false }  // ,"at":"
-        i += 7
-        guard let (stamp, stampLength) = try? Timestamp.read(p + i, count: n - i, cache: &days) else { return false }
-        i += stampLength
-        guard literal(i, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return false }  // ","job":"
-        i += 9
-        // The job: the known job's bytes, or a run of plain job id characters.
-        let jobStart = i
-        var jobKnown = false
-        if let knownJob, let bytes = knownJob.baseAddress, n - i > knownJob.count, p[i + knownJob.count] == UInt8(ascii: "\""),
-            memcmp(bytes, p + i, knownJob.count) == 0
-        {
-            i += knownJob.count
-            jobKnown = true
-        } else {
-            while i < n, JobID.isAllowed(p[i]) { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
-        }
-        let jobEnd = i
-        guard literal(i, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return false }  // ","type":"
-        i += 10
-        guard let (known, typeLength) = names.quotedType(p + i, n - i) else { return false }
-        i += typeLength
+        guard let envelope = readEnvelope(p, n, knownJob) else { return false }
+        let known = envelope.type
+        var i = envelope.end
         // The type's fields, in the frequent shapes. Nothing is stored until the whole line is
         // known to be canonical, so a line that goes the general way finds no trace of this try.
         var fields: UInt32 = 0
         var string = Span()
         var percent = 0
+        var isPlain = true
         switch known {
         case .progressed:
-            guard literal(i, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return false }  // ,"percent":
-            i += 11
-            let (read, end) = JSONInteger.digits(p, from: i, n)
-            guard end > i, end - i <= 3, p[i] != UInt8(ascii: "0") || end == i + 1 else { return false }
+            guard let (read, end) = Self.percentField(p, i, n) else { return false }
             percent = read
             i = end
             fields = LineField.percent.bit
         case .created:
-            guard literal(i, 0x6E69_6769_726F_222C, ~0, 0x22_3A22, 0xFF_FFFF) else { return false }  // ,"origin":"
+            guard literal(p, i, n, 0x6E69_6769_726F_222C, ~0, 0x22_3A22, 0xFF_FFFF) else { return false }  // ,"origin":"
             i += 11
             let start = i
             while i < n, p[i] >= UInt8(ascii: "a"), p[i] <= UInt8(ascii: "z") { i += 1 }
@@ -74,8 +174,9 @@ extension EventLineDecoder {
             string = Span(start: start, end: i, escaped: false)
             i += 1
             fields = LineField.origin.bit
+            isPlain = false
         case .completed:
-            guard literal(i, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return false }  // ,"model":"
+            guard literal(p, i, n, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return false }  // ,"model":"
             i += 10
             let start = i
             while i < n, p[i] >= 0x20, p[i] < 0x80, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
@@ -83,11 +184,9 @@ extension EventLineDecoder {
             string = Span(start: start, end: i, escaped: false)
             i += 1
             fields = LineField.model.bit
-        case .queued, .datasetUploadStarted, .dataProcessingStarted, .dataProcessed, .trainingStarted, .trainingFinished,
-            .modelUploadStarted, .published, .modelImported:
-            break
+            isPlain = false
         default:
-            return false
+            guard Self.hasNoFields(known) else { return false }
         }
         guard i == n - 1, p[i] == UInt8(ascii: "}") else { return false }
         switch known {
@@ -96,10 +195,11 @@ extension EventLineDecoder {
         case .completed: strings[LineField.model.rawValue] = string
         default: break
         }
-        seq = value
-        at = stamp
-        job = Span(start: jobStart, end: jobEnd, escaped: false)
-        jobIsKnown = jobKnown
+        seq = envelope.seq
+        at = envelope.at
+        job = Span(start: envelope.jobStart, end: envelope.jobEnd, escaped: false)
+        jobIsKnown = envelope.jobKnown
+        plain = isPlain
         type = known
         present = LineField.envelope | fields
         return true

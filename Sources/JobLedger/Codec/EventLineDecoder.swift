@@ -29,6 +29,10 @@ struct EventLineDecoder {
     /// Whether the last decoded line's job is exactly the `knownJob` given to ``decode(_:count:knownJob:)``
     /// (found by one comparison instead of a scan): a result of that line alone.
     var jobIsKnown = false
+    /// Whether the last decoded line is an event with no fields (or `progressed` with only its
+    /// percent), read by the fast path: ``JobState/applyPlain(seq:at:type:percent:)`` folds it
+    /// without building an ``Event``.
+    var plain = false
     var type = EventType.created
     var strings = [Span](repeating: Span(), count: LineField.allCases.count)
     var percent = 0
@@ -50,6 +54,7 @@ struct EventLineDecoder {
     ///   ``jobIsKnown`` says so. Nothing of it is kept.
     mutating func decode(_ base: UnsafePointer<UInt8>, count: Int, knownJob: UnsafeBufferPointer<UInt8>? = nil) throws(LineError) {
         jobIsKnown = false
+        plain = false
         // A line of a batch ends with a tab (docs/log-format.md, "Batches"): the fast path
         // reads it without.
         if readCanonical(base, count > 1 && base[count - 1] == LogFraming.continued ? count - 1 : count, knownJob) { return }

@@ -8,15 +8,18 @@ extension JobState {
     /// - Throws: `corrupt_log` for a gap or repeat in `seq` or an unreadable field; the fold's own
     ///   errors (`invalid_event`, `illegal_transition`) as they are. `state` is unchanged then.
     @inline(__always)
-    static func fold(line decoder: inout EventLineDecoder, _ base: UnsafePointer<UInt8>, into state: inout JobState?, job: JobID)
-        throws(JobLedgerError)
-    {
-        let event: Event
-        do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job.rawValue) }
+    static func fold(
+        line decoder: inout EventLineDecoder, _ base: UnsafePointer<UInt8>, into state: inout JobState?, job: @autoclosure () -> JobID
+    ) throws(JobLedgerError) {
         // A pattern that binds nothing: `state == nil` would copy the state (and so copy its
         // copy-on-write part on the next change) on every line.
+        if decoder.plain, case .some = state {
+            return try state!.applyPlain(seq: decoder.seq, at: decoder.at, type: decoder.type, percent: decoder.percent)
+        }
+        let event: Event
+        do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job().rawValue) }
         switch state {
-        case .none: state = try JobState(RecordedEvent(seq: decoder.seq, at: decoder.at, job: job, event: event))
+        case .none: state = try JobState(RecordedEvent(seq: decoder.seq, at: decoder.at, job: job(), event: event))
         case .some: try state!.apply(seq: decoder.seq, at: decoder.at, event: event)
         }
     }

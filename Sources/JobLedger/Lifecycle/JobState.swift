@@ -161,15 +161,56 @@ public struct JobState: Sendable, Hashable {
     @inline(__always)
     mutating func apply(seq newSeq: Int, at: Timestamp, event: Event) throws(JobLedgerError) {
         do { try Self.validate(event) } catch { throw error.about(job: job.rawValue) }
+        let rule = try checkOrder(seq: newSeq, at: at, type: event.type)
+        var newPercent: Int?
+        var checkpointEpoch: Int?
+        switch event {
+        case .progressed(let percent, _): newPercent = percent
+        case .checkpointSaved(let checkpoint): checkpointEpoch = checkpoint.epoch
+        default: break
+        }
+        try check(rule, percent: newPercent, checkpointEpoch: checkpointEpoch)
+        // Checked: from here on nothing throws.
+        take(rule, seq: newSeq, at: at)
+        record(event, at: at)
+    }
+
+    /// ``apply(seq:at:event:)`` for an event with no fields but `percent`, as a log line's fast
+    /// reader finds most of them: the same checks in the same order, without building the event.
+    /// `type` is an event with no fields (`files` and `resources` absent) or `progressed` without
+    /// an epoch; `percent` is read for `progressed` only.
+    @inline(__always)
+    mutating func applyPlain(seq newSeq: Int, at: Timestamp, type: EventType, percent newPercent: Int) throws(JobLedgerError) {
+        let isProgress = type == .progressed
+        if isProgress, newPercent < 0 || newPercent > 100 {
+            // The field rule's error, worded by the one validation.
+            return try apply(seq: newSeq, at: at, event: .progressed(percent: newPercent, epoch: nil))
+        }
+        let rule = try checkOrder(seq: newSeq, at: at, type: type)
+        try check(rule, percent: isProgress ? newPercent : nil, checkpointEpoch: nil)
+        take(rule, seq: newSeq, at: at)
+        switch type {
+        case .trainingStarted: recordTrainingStart(at: at, resources: nil)
+        case .progressed: percent = newPercent
+        default: recordStage(type)
+        }
+    }
+
+    /// The `seq` and `at` rules, then the event's row of the table.
+    @inline(__always)
+    private func checkOrder(seq newSeq: Int, at: Timestamp, type: EventType) throws(JobLedgerError) -> TransitionRule {
         guard newSeq == seq + 1 else { throw Self.seqError(found: newSeq, expected: seq + 1, job: job) }
         guard at >= lastEventAt else {
             throw JobLedgerError(
                 .invalidEvent, "at \(at) is before the previous event's \(lastEventAt) (time never goes backwards)",
                 job: job.rawValue)
         }
-        let rule = TransitionTable.rule(for: event.type)
-        try check(rule, event)
-        // Checked: from here on nothing throws.
+        return TransitionTable.rule(for: type)
+    }
+
+    /// Takes a checked event's `seq`, `at` and table effect.
+    @inline(__always)
+    private mutating func take(_ rule: TransitionRule, seq newSeq: Int, at: Timestamp) {
         seq = newSeq
         lastEventAt = at
         switch rule.effect {
@@ -182,15 +223,15 @@ public struct JobState: Sendable, Hashable {
         case .inference(let next): inference = next
         case .modelImport(let next): modelImport = next
         }
-        record(event, at: at)
     }
 
-    /// Throws unless `rule` allows `event` now.
+    /// Throws unless `rule` allows the event now; `percent` is a `progressed` event's,
+    /// `checkpointEpoch` a `checkpointSaved` event's.
     ///
     /// `mutating` only so the hot path passes `self` by reference: a non-mutating call from
     /// ``apply(seq:at:event:)`` copies the whole state first. It changes nothing.
     @inline(__always)
-    private mutating func check(_ rule: TransitionRule, _ event: Event) throws(JobLedgerError) {
+    private mutating func check(_ rule: TransitionRule, percent newPercent: Int?, checkpointEpoch: Int?) throws(JobLedgerError) {
         guard rule.from.contains(phase) else { throw illegal(rule, because: nil) }
         if let needed = rule.inference, inference != needed { throw illegal(rule, because: nil) }
         guard rule.modelImport.contains(modelImport) else { throw illegal(rule, because: nil) }
@@ -203,13 +244,13 @@ public struct JobState: Sendable, Hashable {
         if conditions.contains(.processingNeverStarted), dataProcessingStarted {
             throw illegal(rule, because: "data processing already started")
         }
-        if conditions.contains(.percentNotDecreasing), case .progressed(let newPercent, _) = event, newPercent < percent {
+        if conditions.contains(.percentNotDecreasing), let newPercent, newPercent < percent {
             throw illegal(rule, because: "percent \(newPercent) is below the last percent \(percent)")
         }
-        if conditions.contains(.epochNotDecreasing), case .checkpointSaved(let checkpoint) = event,
-            let last = box.cold.checkpoints.last?.checkpoint.epoch, checkpoint.epoch < last
+        if conditions.contains(.epochNotDecreasing), let checkpointEpoch,
+            let last = box.cold.checkpoints.last?.checkpoint.epoch, checkpointEpoch < last
         {
-            throw illegal(rule, because: "epoch \(checkpoint.epoch) is below the last checkpoint's epoch \(last)")
+            throw illegal(rule, because: "epoch \(checkpointEpoch) is below the last checkpoint's epoch \(last)")
         }
     }
 
@@ -227,30 +268,20 @@ public struct JobState: Sendable, Hashable {
     @inline(__always)
     private mutating func record(_ event: Event, at: Timestamp) {
         switch event {
-        case .created:
-            break  // unreachable: `created` is never legal after the first event
+        case .created, .queued, .datasetUploadStarted, .dataProcessingStarted, .dataProcessed, .trainingFinished,
+            .modelUploadStarted, .published, .modelImported:
+            // `created` is unreachable (never legal after the first event); the dataset upload's
+            // file names are the event's alone, not the state's.
+            recordStage(event.type)
         case .configured(let object):
             changeCold { $0.config.merge(object) }
-        case .queued:
-            wasQueued = true
-        case .datasetUploadStarted:
-            datasetUploadStarted = true
-        case .dataProcessingStarted:
-            dataProcessingStarted = true
-        case .dataProcessed, .modelUploadStarted, .published, .modelImported:
-            break
         case .trainingStarted(let resources):
-            changeCold {
-                $0.trainingStartedAt = at
-                $0.resources = resources
-            }
+            recordTrainingStart(at: at, resources: resources)
         case .progressed(let newPercent, let newEpoch):
             percent = newPercent
             if let newEpoch { epoch = newEpoch }
         case .checkpointSaved(let checkpoint):
             changeCold { $0.checkpoints.append(SavedCheckpoint(checkpoint: checkpoint, savedAt: at)) }
-        case .trainingFinished:
-            percent = 100
         case .completed(let model):
             changeCold {
                 $0.trainedModel = model
@@ -277,6 +308,27 @@ public struct JobState: Sendable, Hashable {
             }
         case .modelImportFailed(let message):
             changeCold { $0.modelImportError = message }
+        }
+    }
+
+    /// What an event with no fields of its own tells: which stages the job went through, and
+    /// that training finished at 100 %.
+    @inline(__always)
+    private mutating func recordStage(_ type: EventType) {
+        switch type {
+        case .queued: wasQueued = true
+        case .datasetUploadStarted: datasetUploadStarted = true
+        case .dataProcessingStarted: dataProcessingStarted = true
+        case .trainingFinished: percent = 100
+        default: break
+        }
+    }
+
+    @inline(__always)
+    private mutating func recordTrainingStart(at: Timestamp, resources: JSONObject?) {
+        changeCold {
+            $0.trainingStartedAt = at
+            $0.resources = resources
         }
     }
 

@@ -200,6 +200,7 @@ struct FileReplay {
     @inline(__always)
     private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int, _ jobs: inout ReplayedJobs) {
         lines += 1
+        if foldPlain(base, count) { return }
         guard count <= LogLimits.maximumLineLength else {
             lastSlot = -1
             fileProblems.append(JobLedgerError.overlongLine(count, job: nil).at(file: file, line: lines))
@@ -274,6 +275,24 @@ struct FileReplay {
             return
         }
         if let asOf, decoder.seq == asOf { snapshots[slot] = states[stateIndex] }
+    }
+
+    /// The most frequent line, the fast way: a plain line (``EventLineDecoder/readPlain(_:count:job:)``)
+    /// of the last line's job, folded straight into its state. `false`, having changed nothing,
+    /// for any other line, or when the job has no state yet, is rejected, or `--at` is asked.
+    @inline(__always)
+    private mutating func foldPlain(_ base: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard asOf == nil, lastSlot >= 0, count < 4096, !slots[lastSlot].rejected else { return false }
+        let stateIndex = slots[lastSlot].state
+        guard stateIndex >= 0, case .some = states[stateIndex],
+            let line = lastJob.withUnsafeBufferPointer({ decoder.readPlain(base, count: count, job: $0) })
+        else { return false }
+        do throws(JobLedgerError) {
+            try states[stateIndex]!.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+        } catch {
+            reject(lastSlot, error.at(file: file, line: lines))
+        }
+        return true
     }
 
     /// The slot of the job with id bytes `key`, made on its first line in this file. A job last

@@ -178,6 +178,31 @@ import Testing
         #expect(Timestamp(rfc3339: text) == nil)
     }
 
+    /// A reader keeps the last minute it read; with that cache warm, every time reads — or is
+    /// refused, in the same words — as with a cold one.
+    @Test(arguments: ["2026-11-22T10:00:07Z", "2026-11-22T10:00:59Z", "2026-11-22T10:00:60Z", "2026-11-22T10:00:6xZ",
+                      "2026-11-22T10:00:07z", "2026-11-22T10:00:07.25Z", "2026-11-22T10:00:07+01:00", "2026-11-22T10:00:07",
+                      "2026-11-22T10:00-07Z", "2026-11-22T10:01:00Z", "2026-11-23T10:00:00Z", "2026-11-22T10:00:07Zjunk"])
+    func aWarmMinuteCacheReadsAsACold(_ text: String) {
+        func read(_ cache: inout Timestamp.DayCache) -> String {
+            var bytes = Array(text.utf8)
+            return bytes.withUnsafeMutableBufferPointer { buffer in
+                do throws(Timestamp.ParseError) {
+                    let (time, length) = try Timestamp.read(buffer.baseAddress!, count: buffer.count, cache: &cache)
+                    return "\(time.rfc3339) \(length)"
+                } catch {
+                    return error.message
+                }
+            }
+        }
+        var cold = Timestamp.DayCache()
+        var warm = Timestamp.DayCache()
+        var first = Array("2026-11-22T10:00:00Z".utf8)
+        _ = first.withUnsafeMutableBufferPointer { try? Timestamp.read($0.baseAddress!, count: $0.count, cache: &warm) }
+        #expect(warm.seconds != 0)
+        #expect(read(&warm) == read(&cold))
+    }
+
     @Test func orderAndUnixSeconds() {
         #expect(Timestamp(seconds: 5, nanoseconds: 1) > Timestamp(seconds: 5))
         #expect(Timestamp(seconds: -1, nanoseconds: 500_000_000).unixSeconds == -1)
