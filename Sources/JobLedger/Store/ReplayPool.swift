@@ -1,0 +1,413 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A replay on several threads (``Replay/threads``): the calling thread and `threads - 1` more
+/// take the files in order — a large export once per thread, each folding the jobs that hash to
+/// its partition — while the calling thread hands the results on in file order, so what a replay
+/// reports does not depend on the number of threads.
+///
+/// At most ``window`` files are between being taken and being handed on, so memory stays bounded
+/// in a directory of any size. The results are handed on by the calling thread only: `emit`,
+/// `reject` and `torn` are not `Sendable`.
+final class ReplayPool: @unchecked Sendable {
+    /// One file, or one partition of a split file.
+    struct Task {
+        let item: Int
+        let partition: Int
+    }
+
+    /// A split file: opened once by partition 0, for all.
+    enum Log {
+        case pending
+        case open(FileReplay.OpenedLog, split: Bool)
+        case failed
+    }
+
+    /// A file being read: its partitions' replays as they finish.
+    struct Pending {
+        var parts: [FileReplay?]
+        var failures: [JobLedgerError?]
+        var remaining: Int
+        var log = Log.pending
+
+        init(partitions: Int) {
+            parts = Array(repeating: nil, count: partitions)
+            failures = Array(repeating: nil, count: partitions)
+            remaining = partitions
+        }
+    }
+
+    let items: [ReplayItem]
+    let threads: Int
+    let asOf: Int?
+    /// Per item: its file's ordinal (1-based), and the number of partitions it is read in (0 for
+    /// a problem).
+    let ordinals: [Int]
+    let partitions: [Int]
+    let tasks: [Task]
+    /// Files (and problems) in flight at most.
+    let window: Int
+
+    private let condition = OSCondition()
+    // Guarded by `condition`:
+    private var nextTask = 0
+    /// The item the calling thread hands on next.
+    private var next = 0
+    /// The items in flight, at `item % window`.
+    private var pending: [Pending?]
+    private var linesRead = 0
+    private var running = 0
+    private var sleepers = 0
+
+    init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?) {
+        self.items = items
+        self.threads = threads
+        self.asOf = asOf
+        var ordinals: [Int] = []
+        var partitions: [Int] = []
+        var tasks: [Task] = []
+        var ordinal = 0
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .problem:
+                ordinals.append(0)
+                partitions.append(0)
+            case .file(_, _, let size):
+                ordinal += 1
+                ordinals.append(ordinal)
+                let count = size >= splitSize ? threads : 1
+                partitions.append(count)
+                for partition in 0..<count { tasks.append(Task(item: index, partition: partition)) }
+            }
+        }
+        self.ordinals = ordinals
+        self.partitions = partitions
+        self.tasks = tasks
+        window = 8 * threads
+        pending = Array(repeating: nil, count: window)
+    }
+
+    /// Replays every item: `problem` and `file` are called on the calling thread, in item order;
+    /// `progress` with the lines read so far, now and then.
+    func run(
+        progress: ((Int) -> Void)?, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void
+    ) {
+        running = threads - 1
+        for index in 1..<threads {
+            OSThread.start(name: "replay-\(index)", stackSize: 8 << 20) { self.work() }
+        }
+        var reported = 0
+        condition.lock()
+        while next < items.count {
+            let item = next
+            if case .problem(let error) = items[item] {
+                advance()
+                condition.unlock()
+                problem(error)
+                condition.lock()
+                continue
+            }
+            if let done = pending[item % window], done.remaining == 0 {
+                pending[item % window] = nil
+                advance()
+                let lines = linesRead
+                condition.unlock()
+                var (replay, failure) = Self.merge(done)
+                file(&replay, failure)
+                if let progress, lines - reported >= FileReplay.tickLines {
+                    reported = lines
+                    progress(lines)
+                }
+                condition.lock()
+                continue
+            }
+            if let task = takeTask() {
+                condition.unlock()
+                var ticked = 0
+                let (replay, failure) = perform(task) { lines in
+                    self.condition.lock()
+                    self.linesRead += lines - ticked
+                    let total = self.linesRead
+                    self.condition.unlock()
+                    ticked = lines
+                    progress?(total)
+                }
+                condition.lock()
+                finish(task, replay, failure, ticked: ticked)
+                continue
+            }
+            sleepers += 1
+            if let progress {
+                condition.wait(seconds: 0.25)
+                let lines = linesRead
+                condition.unlock()
+                progress(lines)
+                condition.lock()
+            } else {
+                condition.wait()
+            }
+            sleepers -= 1
+        }
+        while running > 0 {
+            sleepers += 1
+            condition.wait()
+            sleepers -= 1
+        }
+        condition.unlock()
+    }
+
+    /// A thread other than the calling one: takes tasks until there are none.
+    private func work() {
+        condition.lock()
+        while nextTask < tasks.count {
+            guard let task = takeTask() else {
+                sleepers += 1
+                condition.wait()
+                sleepers -= 1
+                continue
+            }
+            condition.unlock()
+            var ticked = 0
+            let (replay, failure) = perform(task) { lines in
+                self.condition.lock()
+                self.linesRead += lines - ticked
+                self.condition.unlock()
+                ticked = lines
+            }
+            condition.lock()
+            finish(task, replay, failure, ticked: ticked)
+        }
+        running -= 1
+        wake()
+        condition.unlock()
+    }
+
+    /// The next task, if its file is within the window. Call with the lock held.
+    private func takeTask() -> Task? {
+        guard nextTask < tasks.count, tasks[nextTask].item < next + window else { return nil }
+        let task = tasks[nextTask]
+        nextTask += 1
+        if task.partition == 0 { pending[task.item % window] = Pending(partitions: partitions[task.item]) }
+        return task
+    }
+
+    /// Files a task's result. Call with the lock held.
+    private func finish(_ task: Task, _ replay: FileReplay?, _ failure: JobLedgerError?, ticked: Int) {
+        if task.partition == 0, let replay { linesRead += replay.lines - ticked }
+        pending[task.item % window]!.parts[task.partition] = replay
+        pending[task.item % window]!.failures[task.partition] = failure
+        pending[task.item % window]!.remaining -= 1
+        if pending[task.item % window]!.remaining == 0 && task.item == next { wake() }
+    }
+
+    /// The calling thread moves on to the next item. Call with the lock held.
+    private func advance() {
+        next += 1
+        wake()
+    }
+
+    private func wake() {
+        if sleepers > 0 { condition.broadcast() }
+    }
+
+    /// Replays a file, or its partition: partition 0 opens a split file for all (the same lock
+    /// and committed end for every partition), and decides whether to split it after all.
+    private func perform(_ task: Task, tick: (Int) -> Void) -> (FileReplay?, JobLedgerError?) {
+        guard case .file(let path, let followLinks, _) = items[task.item] else { preconditionFailure("a problem is no task") }
+        var replay = FileReplay(file: path, ordinal: ordinals[task.item], asOf: asOf)
+        let count = partitions[task.item]
+        if count == 1 {
+            do { try replay.run(followLinks: followLinks, tick: tick) } catch { return (replay, error) }
+            return (replay, nil)
+        }
+        let log: FileReplay.OpenedLog
+        let split: Bool
+        if task.partition == 0 {
+            do {
+                log = try FileReplay.open(path, followLinks: followLinks)
+            } catch {
+                setLog(task.item, .failed)
+                return (replay, error)
+            }
+            split = !replay.isOwnLog(log)
+            setLog(task.item, .open(log, split: split))
+        } else {
+            condition.lock()
+            while case .pending = pending[task.item % window]!.log {
+                sleepers += 1
+                condition.wait()
+                sleepers -= 1
+            }
+            let state = pending[task.item % window]!.log
+            condition.unlock()
+            guard case .open(let opened, split: true) = state else { return (nil, nil) }
+            log = opened
+            split = true
+        }
+        if split {
+            replay.partition = task.partition
+            replay.partitions = count
+        }
+        do {
+            try replay.read(log, tick: task.partition == 0 ? tick : { _ in })
+        } catch {
+            return (replay, error)
+        }
+        return (replay, nil)
+    }
+
+    private func setLog(_ item: Int, _ log: Log) {
+        condition.lock()
+        pending[item % window]!.log = log
+        wake()
+        condition.unlock()
+    }
+
+    /// A file's replay from its partitions' (closing a split file); the first failure of them.
+    private static func merge(_ done: Pending) -> (FileReplay, JobLedgerError?) {
+        if case .open(let log, _) = done.log { close(log.fd) }
+        let failure = done.failures.lazy.compactMap { $0 }.first
+        return (FileReplay.merged(done.parts.compactMap { $0 }), failure)
+    }
+}
+
+extension FileReplay {
+    /// Whether the file is its own job's log (`<job>.jsonl` whose first line is of `<job>`): then
+    /// it is not split, since one job is folded by one thread.
+    func isOwnLog(_ log: OpenedLog) -> Bool {
+        guard let stem else { return false }
+        var first = [UInt8](repeating: 0, count: 4096)
+        let read = first.withUnsafeMutableBytes { pread(log.fd, $0.baseAddress!, $0.count, 0) }
+        guard read > 0 else { return false }
+        return first.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            let count = memchr(base, 0x0A, read).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? read
+            guard let (start, end) = Self.prefixJob(base, count) else { return false }
+            return stem.rawValue.utf8.elementsEqual(UnsafeBufferPointer(start: base + start, count: end - start))
+        }
+    }
+
+    /// Whether this partition folds the line. A pure function of the line's bytes, so every
+    /// partition agrees: the line goes to the partition its job's id hashes to — the job `fold`
+    /// would charge it to — and a line that names no job to partition 0.
+    ///
+    /// Most lines begin `{"seq":N,"at":"…","job":"ID"`: the id is taken from there (the last
+    /// line's decision kept while the id is the same). If such a line names a job at all, it is
+    /// that one: a reader that reaches `job` reads these bytes, and one that stops before (a bad
+    /// `seq` or `at`) names none. Any other line is decoded, and its job found as `fold` does.
+    @inline(__always)
+    mutating func owns(_ base: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard count <= LogLimits.maximumLineLength else { return partition == 0 }
+        if let (start, end) = Self.prefixJob(base, count) {
+            let length = end - start
+            if length > 0, length == ownerJob.count,
+                ownerJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base + start, length) == 0 })
+            {
+                return ownerIsThis
+            }
+            // Without a backslash the string ends at the first quote and its bytes are the id's.
+            if memchr(base + start, Int32(UInt8(ascii: "\\")), length) == nil {
+                let key = UnsafeBufferPointer(start: base + start, count: length)
+                ownerJob.removeAll(keepingCapacity: true)
+                ownerJob.append(contentsOf: key)
+                ownerIsThis = Self.partition(of: key, partitions) == partition
+                return ownerIsThis
+            }
+        }
+        return decodedPartition(base, count) == partition
+    }
+
+    /// The span of the job id in a line that begins `{"seq":DIGITS,"at":"…","job":"`, up to the
+    /// next quote; `nil` for any other line.
+    @inline(__always)
+    static func prefixJob(_ p: UnsafePointer<UInt8>, _ n: Int) -> (start: Int, end: Int)? {
+        let raw = UnsafeRawPointer(p)
+        guard n >= 24, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }  // {"seq":
+        var i = 7
+        while i < n, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        // ,"at":"
+        guard i > 7, n - i >= 8, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
+        else { return nil }
+        i += 7
+        guard let quote = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
+        i = UnsafeRawPointer(quote) - raw
+        // ","job":"
+        guard n - i >= 10, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x3A22_626F_6A22_2C22, p[i + 8] == 0x22
+        else { return nil }
+        i += 9
+        guard let end = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
+        return (i, UnsafeRawPointer(end) - raw)
+    }
+
+    /// The partition of `partitions` a job id's bytes go to (the hash's high half: the job tables
+    /// use the low bits).
+    @inline(__always)
+    static func partition(of key: UnsafeBufferPointer<UInt8>, _ partitions: Int) -> Int {
+        Int(truncatingIfNeeded: ((JobTable.hash(key) >> 32) &* UInt64(partitions)) >> 32)
+    }
+
+    static func partition(of job: JobID, _ partitions: Int) -> Int {
+        var id = job.rawValue
+        return id.withUTF8 { partition(of: $0, partitions) }
+    }
+
+    /// The partition of a line found by decoding it, its job identified as `fold` does: the
+    /// decoded id, or, for a line that fails, the valid id it names; else none (partition 0).
+    private mutating func decodedPartition(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        do throws(LineError) {
+            try decoder.decode(base, count: count)
+        } catch {
+            guard let text = decoder.jobText(base), let job = JobID(validating: text) else { return 0 }
+            return Self.partition(of: job, partitions)
+        }
+        if !decoder.job.escaped {
+            return Self.partition(of: UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start), partitions)
+        }
+        guard let job = try? decoder.jobID(base) else { return 0 }
+        return Self.partition(of: job, partitions)
+    }
+
+    /// One file's replay from its partitions': the slots in order of their first line (a job's
+    /// lines are all in one partition, and a line in one only), the file's problems in line order.
+    static func merged(_ parts: [FileReplay]) -> FileReplay {
+        guard parts.count > 1 else { return parts[0] }
+        var merged = parts[0]
+        merged.table = JobTable(buckets: 16)
+        merged.slots = []
+        merged.states = []
+        merged.errors = [:]
+        merged.snapshots = [:]
+        merged.slots.reserveCapacity(parts.reduce(0) { $0 + $1.slots.count })
+        merged.states.reserveCapacity(parts.reduce(0) { $0 + $1.states.count })
+        var stateBase: [Int] = []
+        for part in parts {
+            stateBase.append(merged.states.count)
+            merged.states.append(contentsOf: part.states)
+        }
+        // Where each part's slots went.
+        var moved: [[Int]] = parts.map { Array(repeating: 0, count: $0.slots.count) }
+        var cursor = Array(repeating: 0, count: parts.count)
+        while true {
+            var best = -1
+            for p in parts.indices where cursor[p] < parts[p].slots.count {
+                if best < 0 || parts[p].slots[cursor[p]].line < parts[best].slots[cursor[best]].line { best = p }
+            }
+            guard best >= 0 else { break }
+            var slot = parts[best].slots[cursor[best]]
+            if slot.state >= 0 { slot.state += stateBase[best] }
+            moved[best][cursor[best]] = merged.slots.count
+            merged.slots.append(slot)
+            cursor[best] += 1
+        }
+        for (p, part) in parts.enumerated() {
+            for (slot, error) in part.errors { merged.errors[moved[p][slot]] = error }
+            for (slot, state) in part.snapshots { merged.snapshots[moved[p][slot]] = state }
+        }
+        merged.fileProblems = parts.flatMap(\.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        merged.firstForeignLine = parts.compactMap(\.firstForeignLine).min { $0.line < $1.line }
+        return merged
+    }
+}
