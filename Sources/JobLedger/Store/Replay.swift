@@ -269,9 +269,6 @@ struct FileReplay {
     /// hashes to `partition` of `partitions` (and the lines that name no job, if it is 0).
     var partition = 0
     var partitions = 1
-    /// The last job id whose partition was worked out, and whether it is this one.
-    var ownerJob: [UInt8] = []
-    var ownerIsThis = false
 
     /// Progress is reported every this many lines.
     static let tickLines = 1 << 16
@@ -327,8 +324,11 @@ struct FileReplay {
                 if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
         } else {
+            var filter = PartitionFilter(partition: partition, of: partitions)
+            defer { filter.deallocate() }
             _ = try reader.forEachLine { base, count, _ in
-                if self.owns(base, count) { self.fold(base, count) } else { self.lines += 1 }
+                let owned = filter.owns(base, count) ?? (self.decodedPartition(base, count) == self.partition)
+                if owned { self.fold(base, count) } else { self.lines += 1 }
                 if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
         }

@@ -247,10 +247,7 @@ final class ReplayPool: @unchecked Sendable {
             log = opened
             split = true
         }
-        if split {
-            replay.partition = task.partition
-            replay.partitions = count
-        }
+        if split { replay.split(partition: task.partition, of: count) }
         do {
             try replay.read(log, tick: task.partition == 0 ? tick : { _ in })
         } catch {
@@ -285,61 +282,17 @@ extension FileReplay {
         return first.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
             let count = memchr(base, 0x0A, read).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? read
-            guard let (start, end) = Self.prefixJob(base, count) else { return false }
-            return stem.rawValue.utf8.elementsEqual(UnsafeBufferPointer(start: base + start, count: end - start))
+            guard let start = PartitionFilter.jobStart(base, count), let end = memchr(base + start, Int32(UInt8(ascii: "\"")), count - start)
+            else { return false }
+            let id = UnsafeBufferPointer(start: base + start, count: UnsafeRawPointer(end) - UnsafeRawPointer(base + start))
+            return stem.rawValue.utf8.elementsEqual(id)
         }
     }
 
-    /// Whether this partition folds the line. A pure function of the line's bytes, so every
-    /// partition agrees: the line goes to the partition its job's id hashes to — the job `fold`
-    /// would charge it to — and a line that names no job to partition 0.
-    ///
-    /// Most lines begin `{"seq":N,"at":"…","job":"ID"`: the id is taken from there (the last
-    /// line's decision kept while the id is the same). If such a line names a job at all, it is
-    /// that one: a reader that reaches `job` reads these bytes, and one that stops before (a bad
-    /// `seq` or `at`) names none. Any other line is decoded, and its job found as `fold` does.
-    @inline(__always)
-    mutating func owns(_ base: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        guard count <= LogLimits.maximumLineLength else { return partition == 0 }
-        if let (start, end) = Self.prefixJob(base, count) {
-            let length = end - start
-            if length > 0, length == ownerJob.count,
-                ownerJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base + start, length) == 0 })
-            {
-                return ownerIsThis
-            }
-            // Without a backslash the string ends at the first quote and its bytes are the id's.
-            if memchr(base + start, Int32(UInt8(ascii: "\\")), length) == nil {
-                let key = UnsafeBufferPointer(start: base + start, count: length)
-                ownerJob.removeAll(keepingCapacity: true)
-                ownerJob.append(contentsOf: key)
-                ownerIsThis = Self.partition(of: key, partitions) == partition
-                return ownerIsThis
-            }
-        }
-        return decodedPartition(base, count) == partition
-    }
-
-    /// The span of the job id in a line that begins `{"seq":DIGITS,"at":"…","job":"`, up to the
-    /// next quote; `nil` for any other line.
-    @inline(__always)
-    static func prefixJob(_ p: UnsafePointer<UInt8>, _ n: Int) -> (start: Int, end: Int)? {
-        let raw = UnsafeRawPointer(p)
-        guard n >= 24, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }  // {"seq":
-        var i = 7
-        while i < n, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
-        // ,"at":"
-        guard i > 7, n - i >= 8, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
-        else { return nil }
-        i += 7
-        guard let quote = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
-        i = UnsafeRawPointer(quote) - raw
-        // ","job":"
-        guard n - i >= 10, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x3A22_626F_6A22_2C22, p[i + 8] == 0x22
-        else { return nil }
-        i += 9
-        guard let end = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
-        return (i, UnsafeRawPointer(end) - raw)
+    /// Makes this replay fold partition `partition` of `partitions` only.
+    mutating func split(partition: Int, of partitions: Int) {
+        self.partition = partition
+        self.partitions = partitions
     }
 
     /// The partition of `partitions` a job id's bytes go to (the hash's high half: the job tables
@@ -356,7 +309,7 @@ extension FileReplay {
 
     /// The partition of a line found by decoding it, its job identified as `fold` does: the
     /// decoded id, or, for a line that fails, the valid id it names; else none (partition 0).
-    private mutating func decodedPartition(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+    mutating func decodedPartition(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
         do throws(LineError) {
             try decoder.decode(base, count: count)
         } catch {
@@ -409,5 +362,107 @@ extension FileReplay {
         merged.fileProblems = parts.flatMap(\.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
         merged.firstForeignLine = parts.compactMap(\.firstForeignLine).min { $0.line < $1.line }
         return merged
+    }
+}
+
+/// Which lines of a split file a partition folds: a line goes to the partition its job's id
+/// hashes to — the job `fold` would charge it to — and a line that names no job to partition 0.
+/// A pure function of the line's bytes, so every partition agrees.
+///
+/// Most lines begin `{"seq":N,"at":"…","job":"ID"`: the id is taken from there (the last line's
+/// decision kept while the id is the same). If such a line names a job at all, it is that one: a
+/// reader that reaches `job` reads these bytes, and one that stops before (a bad `seq` or `at`)
+/// names none. Other lines are left to ``FileReplay/decodedPartition(_:_:)``.
+struct PartitionFilter {
+    let partition: Int
+    let partitions: Int
+    /// The last id whose partition was worked out (as long as the longest valid id; none while
+    /// `length` is 0), and whether it is this partition's.
+    private let job: UnsafeMutableRawPointer
+    private var length = 0
+    private var isThis = false
+
+    init(partition: Int, of partitions: Int) {
+        self.partition = partition
+        self.partitions = partitions
+        job = .allocate(byteCount: 128, alignment: 8)
+    }
+
+    func deallocate() { job.deallocate() }
+
+    /// Whether this partition folds the line; `nil` when the line must be decoded to tell.
+    @inline(__always)
+    mutating func owns(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {
+        guard n <= LogLimits.maximumLineLength else { return partition == 0 }
+        guard let start = Self.jobStart(p, n) else { return nil }
+        let length = self.length
+        if length > 0, n - start > length, p[start + length] == UInt8(ascii: "\""), same(p + start, length) { return isThis }
+        return newJob(p, n, start)
+    }
+
+    /// Where the job id starts in a line that begins `{"seq":DIGITS,"at":"…","job":"`; `nil` for
+    /// any other line.
+    @inline(__always)
+    static func jobStart(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        let raw = UnsafeRawPointer(p)
+        // {"seq":
+        guard n >= 24, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }
+        // The digits of seq: most often one or two.
+        guard p[7] &- UInt8(ascii: "0") < 10 else { return nil }
+        var i = 8
+        if p[8] &- UInt8(ascii: "0") < 10 {
+            i = 9
+            while i < n, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        }
+        // ,"at":"
+        guard n - i >= 8, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
+        else { return nil }
+        i += 7
+        // The time's closing quote: after the 20 bytes of `YYYY-MM-DDThh:mm:ssZ`, or found. (A
+        // quote within them ends a string too short to be a time: the line names no job.)
+        var quote = i + 20
+        if quote >= n || p[quote] != UInt8(ascii: "\"") {
+            guard let found = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
+            quote = UnsafeRawPointer(found) - raw
+        }
+        // ","job":"
+        guard n - quote >= 10, raw.loadUnaligned(fromByteOffset: quote, as: UInt64.self) == 0x3A22_626F_6A22_2C22,
+            p[quote + 8] == UInt8(ascii: "\"")
+        else { return nil }
+        return quote + 9
+    }
+
+    /// Whether the `length` bytes at `p` are the remembered id's, compared a word at a time.
+    @inline(__always)
+    private func same(_ p: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        let line = UnsafeRawPointer(p)
+        guard length >= 8 else { return memcmp(job, line, length) == 0 }
+        var difference: UInt64 = 0
+        var k = 0
+        while k + 8 < length {
+            difference |= line.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ job.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            k += 8
+        }
+        // The last word, overlapping the ones compared.
+        difference |= line.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) ^ job.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+        return difference == 0
+    }
+
+    /// A line of a job other than the last one's: its partition, remembered.
+    @inline(never)
+    private mutating func newJob(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Bool? {
+        // Without a backslash the string ends at the first quote and its bytes are the id's.
+        guard let end = memchr(p + start, Int32(UInt8(ascii: "\"")), n - start) else { return nil }
+        let length = UnsafeRawPointer(end) - UnsafeRawPointer(p + start)
+        if memchr(p + start, Int32(UInt8(ascii: "\\")), length) != nil { return nil }
+        let mine = FileReplay.partition(of: UnsafeBufferPointer(start: p + start, count: length), partitions) == partition
+        if length > 0 && length <= 128 {
+            job.copyMemory(from: p + start, byteCount: length)
+            self.length = length
+            isThis = mine
+        } else {
+            self.length = 0
+        }
+        return mine
     }
 }
