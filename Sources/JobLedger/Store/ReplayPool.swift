@@ -5,17 +5,26 @@ import Darwin
 #endif
 
 /// A replay on several threads (``Replay/threads``): the calling thread and `threads - 1` more
-/// take the files in order — a large export once per thread, each folding the jobs that hash to
-/// its partition — while the calling thread hands the results on in file order, so what a replay
-/// reports does not depend on the number of threads.
+/// take the work in file order, while the calling thread hands the results on in file order, so
+/// what a replay reports does not depend on the number of threads.
 ///
-/// At most ``window`` files are between being taken and being handed on, so memory stays bounded
-/// in a directory of any size. The results are handed on by the calling thread only: `emit`,
-/// `reject` and `torn` are not `Sendable`.
+/// The work comes in units: a run of small files (up to ``batchFiles`` of them, or
+/// ``batchBytes``), taken by one thread, so the threads meet once per run rather than once per
+/// file; or one large file (``Replay/splitSize``), read by every thread at once, each folding the
+/// jobs that hash to its partition. At most ``window`` units are between being taken and being
+/// handed on, so memory stays bounded in a directory of any size. The results are handed on by
+/// the calling thread only: `emit`, `reject` and `torn` are not `Sendable`.
 final class ReplayPool: @unchecked Sendable {
-    /// One file, or one partition of a split file.
+    /// Items `items` (files, and problems in their place), and how many threads read them: 1 for
+    /// a run of files, every thread for a split file.
+    struct Unit {
+        let items: Range<Int>
+        let partitions: Int
+    }
+
+    /// A unit, or one partition of a split file.
     struct Task {
-        let item: Int
+        let unit: Int
         let partition: Int
     }
 
@@ -26,37 +35,39 @@ final class ReplayPool: @unchecked Sendable {
         case failed
     }
 
-    /// A file being read: its partitions' replays as they finish.
+    /// A unit being read: its files' replays (by item, or by partition for a split file).
     struct Pending {
-        var parts: [FileReplay?]
+        var replays: [FileReplay?]
         var failures: [JobLedgerError?]
         var remaining: Int
         var log = Log.pending
 
-        init(partitions: Int) {
-            parts = Array(repeating: nil, count: partitions)
-            failures = Array(repeating: nil, count: partitions)
-            remaining = partitions
+        init(slots: Int, tasks: Int) {
+            replays = Array(repeating: nil, count: slots)
+            failures = Array(repeating: nil, count: slots)
+            remaining = tasks
         }
     }
+
+    static let batchFiles = 64
+    static let batchBytes: Int64 = 1 << 20
 
     let items: [ReplayItem]
     let threads: Int
     let asOf: Int?
-    /// Per item: its file's ordinal (1-based), and the number of partitions it is read in (0 for
-    /// a problem).
+    /// Per item: its file's ordinal (1-based; 0 for a problem).
     let ordinals: [Int]
-    let partitions: [Int]
+    let units: [Unit]
     let tasks: [Task]
-    /// Files (and problems) in flight at most.
+    /// Units in flight at most.
     let window: Int
 
     private let condition = OSCondition()
     // Guarded by `condition`:
     private var nextTask = 0
-    /// The item the calling thread hands on next.
+    /// The unit the calling thread hands on next.
     private var next = 0
-    /// The items in flight, at `item % window`.
+    /// The units in flight, at `unit % window`.
     private var pending: [Pending?]
     private var linesRead = 0
     private var running = 0
@@ -67,26 +78,40 @@ final class ReplayPool: @unchecked Sendable {
         self.threads = threads
         self.asOf = asOf
         var ordinals: [Int] = []
-        var partitions: [Int] = []
-        var tasks: [Task] = []
+        var units: [Unit] = []
+        var start = 0
+        var bytes: Int64 = 0
+        func close(_ end: Int) {
+            if end > start { units.append(Unit(items: start..<end, partitions: 1)) }
+            start = end
+            bytes = 0
+        }
         var ordinal = 0
         for (index, item) in items.enumerated() {
-            switch item {
-            case .problem:
+            guard case .file(_, _, let size) = item else {
                 ordinals.append(0)
-                partitions.append(0)
-            case .file(_, _, let size):
-                ordinal += 1
-                ordinals.append(ordinal)
-                let count = size >= splitSize ? threads : 1
-                partitions.append(count)
-                for partition in 0..<count { tasks.append(Task(item: index, partition: partition)) }
+                continue
             }
+            ordinal += 1
+            ordinals.append(ordinal)
+            if size >= splitSize {
+                close(index)
+                units.append(Unit(items: index..<index + 1, partitions: threads))
+                start = index + 1
+                continue
+            }
+            bytes += size
+            if index + 1 - start >= Self.batchFiles || bytes >= Self.batchBytes { close(index + 1) }
+        }
+        close(items.count)
+        var tasks: [Task] = []
+        for (index, unit) in units.enumerated() {
+            for partition in 0..<unit.partitions { tasks.append(Task(unit: index, partition: partition)) }
         }
         self.ordinals = ordinals
-        self.partitions = partitions
+        self.units = units
         self.tasks = tasks
-        window = 8 * threads
+        window = 4 * threads
         pending = Array(repeating: nil, count: window)
     }
 
@@ -101,22 +126,15 @@ final class ReplayPool: @unchecked Sendable {
         }
         var reported = 0
         condition.lock()
-        while next < items.count {
-            let item = next
-            if case .problem(let error) = items[item] {
-                advance()
-                condition.unlock()
-                problem(error)
-                condition.lock()
-                continue
-            }
-            if let done = pending[item % window], done.remaining == 0 {
-                pending[item % window] = nil
-                advance()
+        while next < units.count {
+            let unit = next
+            if let done = pending[unit % window], done.remaining == 0 {
+                pending[unit % window] = nil
+                next += 1
+                wake()
                 let lines = linesRead
                 condition.unlock()
-                var (replay, failure) = Self.merge(done)
-                file(&replay, failure)
+                hand(units[unit], done, problem: problem, file: file)
                 if let progress, lines - reported >= FileReplay.tickLines {
                     reported = lines
                     progress(lines)
@@ -126,17 +144,15 @@ final class ReplayPool: @unchecked Sendable {
             }
             if let task = takeTask() {
                 condition.unlock()
-                var ticked = 0
-                let (replay, failure) = perform(task) { lines in
+                let result = perform(task) { lines in
                     self.condition.lock()
-                    self.linesRead += lines - ticked
+                    self.linesRead += lines
                     let total = self.linesRead
                     self.condition.unlock()
-                    ticked = lines
                     progress?(total)
                 }
                 condition.lock()
-                finish(task, replay, failure, ticked: ticked)
+                finish(task, result)
                 continue
             }
             sleepers += 1
@@ -170,104 +186,150 @@ final class ReplayPool: @unchecked Sendable {
                 continue
             }
             condition.unlock()
-            var ticked = 0
-            let (replay, failure) = perform(task) { lines in
+            let result = perform(task) { lines in
                 self.condition.lock()
-                self.linesRead += lines - ticked
+                self.linesRead += lines
                 self.condition.unlock()
-                ticked = lines
             }
             condition.lock()
-            finish(task, replay, failure, ticked: ticked)
+            finish(task, result)
         }
         running -= 1
         wake()
         condition.unlock()
     }
 
-    /// The next task, if its file is within the window. Call with the lock held.
+    /// The next task, if its unit is within the window. Call with the lock held.
     private func takeTask() -> Task? {
-        guard nextTask < tasks.count, tasks[nextTask].item < next + window else { return nil }
+        guard nextTask < tasks.count, tasks[nextTask].unit < next + window else { return nil }
         let task = tasks[nextTask]
         nextTask += 1
-        if task.partition == 0 { pending[task.item % window] = Pending(partitions: partitions[task.item]) }
+        if task.partition == 0 {
+            let unit = units[task.unit]
+            pending[task.unit % window] = Pending(slots: unit.partitions == 1 ? unit.items.count : unit.partitions, tasks: unit.partitions)
+        }
         return task
     }
 
-    /// Files a task's result. Call with the lock held.
-    private func finish(_ task: Task, _ replay: FileReplay?, _ failure: JobLedgerError?, ticked: Int) {
-        if task.partition == 0, let replay { linesRead += replay.lines - ticked }
-        pending[task.item % window]!.parts[task.partition] = replay
-        pending[task.item % window]!.failures[task.partition] = failure
-        pending[task.item % window]!.remaining -= 1
-        if pending[task.item % window]!.remaining == 0 && task.item == next { wake() }
+    /// What a task made: replays and failures (by item of a run, or the partition's), and the
+    /// lines read that were not counted yet.
+    struct Result {
+        var replays: [(slot: Int, replay: FileReplay?, failure: JobLedgerError?)] = []
+        var lines = 0
     }
 
-    /// The calling thread moves on to the next item. Call with the lock held.
-    private func advance() {
-        next += 1
-        wake()
+    /// Files a task's result. Call with the lock held.
+    private func finish(_ task: Task, _ result: Result) {
+        linesRead += result.lines
+        let index = task.unit % window
+        for (slot, replay, failure) in result.replays {
+            pending[index]!.replays[slot] = replay
+            pending[index]!.failures[slot] = failure
+        }
+        pending[index]!.remaining -= 1
+        if pending[index]!.remaining == 0 && task.unit == next { wake() }
     }
 
     private func wake() {
         if sleepers > 0 { condition.broadcast() }
     }
 
-    /// Replays a file, or its partition: partition 0 opens a split file for all (the same lock
-    /// and committed end for every partition), and decides whether to split it after all.
-    private func perform(_ task: Task, tick: (Int) -> Void) -> (FileReplay?, JobLedgerError?) {
-        guard case .file(let path, let followLinks, _) = items[task.item] else { preconditionFailure("a problem is no task") }
-        var replay = FileReplay(file: path, ordinal: ordinals[task.item], asOf: asOf)
-        let count = partitions[task.item]
-        if count == 1 {
-            do { try replay.run(followLinks: followLinks, tick: tick) } catch { return (replay, error) }
-            return (replay, nil)
+    /// Replays a run of files, or a partition of a split file: partition 0 opens a split file for
+    /// all (the same lock and committed end for every partition), and decides whether to split
+    /// it after all. `count` is told lines read as a file goes on (every ``FileReplay/tickLines``).
+    private func perform(_ task: Task, count: (Int) -> Void) -> Result {
+        let unit = units[task.unit]
+        var result = Result()
+        if unit.partitions == 1 {
+            for (slot, item) in unit.items.enumerated() {
+                guard case .file(let path, let followLinks, _) = items[item] else { continue }
+                var replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
+                var counted = 0
+                var failure: JobLedgerError?
+                do {
+                    try replay.run(followLinks: followLinks) { lines in
+                        count(lines - counted)
+                        counted = lines
+                    }
+                } catch {
+                    failure = error
+                }
+                result.lines += replay.lines - counted
+                result.replays.append((slot, replay, failure))
+            }
+            return result
         }
+        guard case .file(let path, let followLinks, _) = items[unit.items.lowerBound] else { preconditionFailure("a split unit is a file") }
+        var replay = FileReplay(file: path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
         let log: FileReplay.OpenedLog
         let split: Bool
         if task.partition == 0 {
             do {
                 log = try FileReplay.open(path, followLinks: followLinks)
             } catch {
-                setLog(task.item, .failed)
-                return (replay, error)
+                setLog(task.unit, .failed)
+                result.replays.append((0, replay, error))
+                return result
             }
             split = !replay.isOwnLog(log)
-            setLog(task.item, .open(log, split: split))
+            setLog(task.unit, .open(log, split: split))
         } else {
             condition.lock()
-            while case .pending = pending[task.item % window]!.log {
+            while case .pending = pending[task.unit % window]!.log {
                 sleepers += 1
                 condition.wait()
                 sleepers -= 1
             }
-            let state = pending[task.item % window]!.log
+            let state = pending[task.unit % window]!.log
             condition.unlock()
-            guard case .open(let opened, split: true) = state else { return (nil, nil) }
+            guard case .open(let opened, split: true) = state else { return result }
             log = opened
             split = true
         }
-        if split { replay.split(partition: task.partition, of: count) }
+        if split { replay.split(partition: task.partition, of: unit.partitions) }
+        // Partition 0 counts the lines (every partition reads them all).
+        var counted = 0
+        var failure: JobLedgerError?
         do {
-            try replay.read(log, tick: task.partition == 0 ? tick : { _ in })
+            try replay.read(log) { lines in
+                guard task.partition == 0 else { return }
+                count(lines - counted)
+                counted = lines
+            }
         } catch {
-            return (replay, error)
+            failure = error
         }
-        return (replay, nil)
+        if task.partition == 0 { result.lines = replay.lines - counted }
+        result.replays.append((task.partition, replay, failure))
+        return result
     }
 
-    private func setLog(_ item: Int, _ log: Log) {
+    private func setLog(_ unit: Int, _ log: Log) {
         condition.lock()
-        pending[item % window]!.log = log
+        pending[unit % window]!.log = log
         wake()
         condition.unlock()
     }
 
-    /// A file's replay from its partitions' (closing a split file); the first failure of them.
-    private static func merge(_ done: Pending) -> (FileReplay, JobLedgerError?) {
+    /// Hands a unit's results on, in item order (closing a split file; its replay merged from its
+    /// partitions', with the first failure of them).
+    private func hand(
+        _ unit: Unit, _ done: Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void
+    ) {
+        if unit.partitions == 1 {
+            for (slot, item) in unit.items.enumerated() {
+                if case .problem(let error) = items[item] {
+                    problem(error)
+                } else {
+                    var replay = done.replays[slot]!
+                    file(&replay, done.failures[slot])
+                }
+            }
+            return
+        }
         if case .open(let log, _) = done.log { close(log.fd) }
-        let failure = done.failures.lazy.compactMap { $0 }.first
-        return (FileReplay.merged(done.parts.compactMap { $0 }), failure)
+        var replay = FileReplay.merged(done.replays.compactMap { $0 })
+        file(&replay, done.failures.lazy.compactMap { $0 }.first)
     }
 }
 
