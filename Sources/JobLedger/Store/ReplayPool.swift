@@ -22,10 +22,13 @@ final class ReplayPool: @unchecked Sendable {
         let partitions: Int
     }
 
-    /// A unit, or one partition of a split file.
+    /// A unit, or one partition of a split file. The first thread to take a split file opens it
+    /// for all; the calling thread takes the lowest free partition (the smallest share, see
+    /// ``FileReplay/partition(of:_:)``), the others the highest.
     struct Task {
         let unit: Int
-        let partition: Int
+        var partition: Int
+        var opens = false
     }
 
     /// A split file: opened once by partition 0, for all.
@@ -41,6 +44,8 @@ final class ReplayPool: @unchecked Sendable {
         var failures: [JobLedgerError?]
         var remaining: Int
         var log = Log.pending
+        /// A split file's partitions not taken yet.
+        var free: ClosedRange<Int>?
 
         init(slots: Int, tasks: Int) {
             replays = Array(repeating: nil, count: slots)
@@ -142,7 +147,7 @@ final class ReplayPool: @unchecked Sendable {
                 condition.lock()
                 continue
             }
-            if let task = takeTask() {
+            if let task = takeTask(caller: true) {
                 condition.unlock()
                 let result = perform(task) { lines in
                     self.condition.lock()
@@ -179,7 +184,7 @@ final class ReplayPool: @unchecked Sendable {
     private func work() {
         condition.lock()
         while nextTask < tasks.count {
-            guard let task = takeTask() else {
+            guard let task = takeTask(caller: false) else {
                 sleepers += 1
                 condition.wait()
                 sleepers -= 1
@@ -200,13 +205,20 @@ final class ReplayPool: @unchecked Sendable {
     }
 
     /// The next task, if its unit is within the window. Call with the lock held.
-    private func takeTask() -> Task? {
+    private func takeTask(caller: Bool) -> Task? {
         guard nextTask < tasks.count, tasks[nextTask].unit < next + window else { return nil }
-        let task = tasks[nextTask]
+        var task = tasks[nextTask]
         nextTask += 1
+        let unit = units[task.unit]
+        let index = task.unit % window
         if task.partition == 0 {
-            let unit = units[task.unit]
-            pending[task.unit % window] = Pending(slots: unit.partitions == 1 ? unit.items.count : unit.partitions, tasks: unit.partitions)
+            pending[index] = Pending(slots: unit.partitions == 1 ? unit.items.count : unit.partitions, tasks: unit.partitions)
+            task.opens = true
+            if unit.partitions > 1 { pending[index]!.free = 0...unit.partitions - 1 }
+        }
+        if let free = pending[index]!.free {
+            task.partition = caller ? free.lowerBound : free.upperBound
+            pending[index]!.free = free.count == 1 ? nil : caller ? free.lowerBound + 1...free.upperBound : free.lowerBound...free.upperBound - 1
         }
         return task
     }
@@ -263,12 +275,12 @@ final class ReplayPool: @unchecked Sendable {
         var replay = FileReplay(file: path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
         let log: FileReplay.OpenedLog
         let split: Bool
-        if task.partition == 0 {
+        if task.opens {
             do {
                 log = try FileReplay.open(path, followLinks: followLinks)
             } catch {
                 setLog(task.unit, .failed)
-                result.replays.append((0, replay, error))
+                result.replays.append((task.partition, replay, error))
                 return result
             }
             split = !replay.isOwnLog(log)
@@ -287,19 +299,19 @@ final class ReplayPool: @unchecked Sendable {
             split = true
         }
         if split { replay.split(partition: task.partition, of: unit.partitions) }
-        // Partition 0 counts the lines (every partition reads them all).
+        // The opener counts the lines (every partition reads them all).
         var counted = 0
         var failure: JobLedgerError?
         do {
             try replay.read(log) { lines in
-                guard task.partition == 0 else { return }
+                guard task.opens else { return }
                 count(lines - counted)
                 counted = lines
             }
         } catch {
             failure = error
         }
-        if task.partition == 0 { result.lines = replay.lines - counted }
+        if task.opens { result.lines = replay.lines - counted }
         result.replays.append((task.partition, replay, failure))
         return result
     }
@@ -357,11 +369,16 @@ extension FileReplay {
         self.partitions = partitions
     }
 
-    /// The partition of `partitions` a job id's bytes go to (the hash's high half: the job tables
-    /// use the low bits).
+    /// The partition of `partitions` a job id's bytes go to, by the hash's high half (the job
+    /// tables use the low bits). Partition 0 gets a smaller share (3/4 of an even one): the
+    /// calling thread usually takes it, and it alone merges the partitions and hands the jobs on
+    /// afterwards.
     @inline(__always)
     static func partition(of key: UnsafeBufferPointer<UInt8>, _ partitions: Int) -> Int {
-        Int(truncatingIfNeeded: ((JobTable.hash(key) >> 32) &* UInt64(partitions)) >> 32)
+        let x = JobTable.hash(key) >> 32
+        let first = (UInt64(1) << 32) * 3 / (4 * UInt64(partitions))
+        guard x >= first else { return 0 }
+        return 1 + Int(truncatingIfNeeded: (x - first) &* UInt64(partitions - 1) / ((UInt64(1) << 32) - first))
     }
 
     static func partition(of job: JobID, _ partitions: Int) -> Int {
