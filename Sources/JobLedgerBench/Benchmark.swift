@@ -84,6 +84,23 @@ enum Benchmark {
             report.peakMemoryKB["in-process replay, \(options.jobs) jobs"] = peak
         }
 
+        // One thread against all of them, alternated, on the export and on per-job files.
+        let cores = Replay.allCores
+        let perJob = root + "/per-job"
+        progress(options, "replay on 1 thread and on \(cores), alternated: the export, and per-job files")
+        Workload.writePerJob(jobs: options.jobs, to: perJob)
+        for (name, path) in [("export", workload), ("per-job files", perJob)] {
+            var one: [Double] = []
+            var all: [Double] = []
+            for _ in 0..<max(3, options.runs) {
+                one.append(replayOnce(path, threads: 1))
+                all.append(replayOnce(path, threads: cores))
+            }
+            report.add("replay \(name), 1 thread", events: events, seconds: one.sorted()[one.count / 2])
+            report.add("replay \(name), \(cores) threads", events: events, seconds: all.sorted()[all.count / 2])
+        }
+        removeTree(perJob)
+
         progress(options, "hostile inputs: an 80,000-key line, 20,000 configured events")
         HostileBenchmark.add(to: &report, root: root)
 
@@ -158,11 +175,12 @@ enum Benchmark {
 
     // MARK: Figures
 
-    /// Replay: read, check every transition, fold every job, and compute all five projections.
-    static func replayOnce(_ file: String) -> Double {
+    /// Replay: read, check every transition, fold every job, and compute all five projections
+    /// (on one thread unless told).
+    static func replayOnce(_ file: String, threads: Int = 1) -> Double {
         var checksum = 0
         let start = now()
-        let summary = Replay().run(
+        let summary = Replay(threads: threads).run(
             [file],
             emit: { state in
                 checksum &+= SestekProgress(state).percent
@@ -328,6 +346,13 @@ struct Report {
         }
         if let ours = rate("cli replay, this build (alternated)"), let theirs = rate("cli replay, baseline build (alternated)") {
             ratios.append(("cli replay, this build / baseline build", ours / theirs))
+        }
+        for name in ["export", "per-job files"] {
+            if let one = rate("replay \(name), 1 thread"),
+                let all = figures.first(where: { $0.name.hasPrefix("replay \(name), ") && $0.name.hasSuffix(" threads") })
+            {
+                ratios.append(("replay \(name), \(all.name.split(separator: " ").dropLast().last ?? "all") threads / 1 thread", Double(all.events) / all.seconds / one))
+            }
         }
         if let configured = rate("replay 20,000 configured events"), let replay = rate("replay") {
             ratios.append(("configured-event replay / workload replay", configured / replay))

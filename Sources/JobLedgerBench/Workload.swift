@@ -57,6 +57,19 @@ enum Workload {
         fclose(file)
     }
 
+    /// The same events as ``write(jobs:to:)``, one file per job (`<job>.jsonl`) in `directory`.
+    static func writePerJob(jobs: Int, to directory: String) {
+        mkdir(directory, 0o755)
+        var bytes: [UInt8] = []
+        for j in 0..<jobs {
+            bytes.removeAll(keepingCapacity: true)
+            for event in events(j) { event.appendJSONLine(to: &bytes) }
+            guard let file = fopen(directory + "/" + jobID(j).fileName, "w") else { return }
+            fwrite(bytes, 1, bytes.count, file)
+            fclose(file)
+        }
+    }
+
     /// One job with `count` events: created, trainingStarted, then progress reports (0 … 100,
     /// never decreasing), to show memory does not grow with a log's length.
     static func writeOneJob(events count: Int, to path: String) {

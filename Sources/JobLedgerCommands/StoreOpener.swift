@@ -73,10 +73,10 @@ func writableLedger(_ location: String, createDirectory: Bool) throws(JobLedgerE
 }
 
 /// Replays `locations`: each location the opener claims, in order, then the directories and files
-/// together (so a job in two of them is a duplicate).
+/// together (so a job in two of them is a duplicate), on `threads` threads.
 func replay(
-    _ locations: [String], asOf: Int?, emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
-    torn: (TornWrite) -> Void
+    _ locations: [String], asOf: Int?, threads: Int, emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
+    torn: (TornWrite) -> Void, progress: ((Replay.Progress) -> Void)? = nil
 ) -> Replay.Summary {
     let opener = StoreOpener.current
     var claimed: [(String, StoreOpener.ReplaySummary)] = []
@@ -89,7 +89,7 @@ func replay(
         }
     }
     // With no paths this reads nothing and gives an empty summary to add the others to.
-    var summary = Replay(asOf: asOf).run(paths, emit: emit, reject: reject, torn: torn)
+    var summary = Replay(asOf: asOf, threads: threads).run(paths, emit: emit, reject: reject, torn: torn, progress: progress)
     for (_, other) in claimed {
         summary.files += 1
         summary.lines += other.lines

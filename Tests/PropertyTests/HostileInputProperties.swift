@@ -147,9 +147,29 @@ struct HostileInputProperties {
                 if a.problems != b.problems {
                     return "per-job files name \(a.problems) and the export \(b.problems)"
                 }
+                // On several threads, the export split between them (every line decided by its
+                // job), the same calls in the same order.
+                for path in [perJob, exported] {
+                    let one = Self.transcript(path, threads: 1)
+                    for threads in [2, 3] where Self.transcript(path, threads: threads) != one {
+                        return "\(path) replays differently on \(threads) threads: \(Self.transcript(path, threads: threads)) vs \(one)"
+                    }
+                }
                 return nil
             })
         PropertyRunner.run(property)
+    }
+
+    /// Every call a replay of `path` makes, in order, on `threads` threads; files of any size split.
+    static func transcript(_ path: String, threads: Int) -> [String] {
+        var calls: [String] = []
+        var replay = Replay(threads: threads)
+        replay.splitSize = 0
+        let summary = replay.run(
+            [path], emit: { calls.append("emit \($0)") }, reject: { calls.append("reject \($0)") },
+            torn: { calls.append("torn \($0)") })
+        calls.append("\(summary)")
+        return calls
     }
 
     // MARK: What the writer accepts, the reader reads

@@ -187,14 +187,21 @@ enum FileIO {
     /// What `path` is: with `followLinks`, what it leads to (`stat`); without, the entry itself
     /// (`lstat`), so a symbolic link is ``Kind/symlink``.
     static func kind(of path: String, followLinks: Bool = true) -> Kind? {
+        status(of: path, followLinks: followLinks)?.kind
+    }
+
+    /// What `path` is (as ``kind(of:followLinks:)``) and its size in bytes.
+    static func status(of path: String, followLinks: Bool = true) -> (kind: Kind, size: Int64)? {
         var info = stat()
         guard (followLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .file
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symlink
-        default: return .other
-        }
+        let kind: Kind =
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: .file
+            case S_IFDIR: .directory
+            case S_IFLNK: .symlink
+            default: .other
+            }
+        return (kind, Int64(info.st_size))
     }
 
     /// The names in a directory, sorted bytewise, without `.` and `..`.

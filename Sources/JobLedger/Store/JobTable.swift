@@ -10,7 +10,12 @@ struct JobTable {
     /// The ids, by index.
     private(set) var ids: [JobID] = []
 
-    init() { buckets = [Int32](repeating: -1, count: 1024) }
+    /// - Parameter buckets: the initial number of buckets, a power of two (a table for a few
+    ///   jobs starts small).
+    init(buckets: Int = 1024) {
+        precondition(buckets > 0 && buckets & (buckets - 1) == 0, "the bucket count is a power of two")
+        self.buckets = [Int32](repeating: -1, count: buckets)
+    }
 
     var count: Int { ids.count }
 

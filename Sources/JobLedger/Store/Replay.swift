@@ -22,10 +22,21 @@ import Darwin
 public struct Replay: Sendable {
     /// Replay each job up to this `seq` (time travel); later lines are still checked.
     public var asOf: Int?
+    /// How many threads replay (at least 1; by default one per core online). The files of a
+    /// directory are spread over them, and a file of ``splitSize`` bytes or more that is not a
+    /// job's own log is read by all of them at once, each folding its share of the jobs. What a
+    /// replay reports, and in which order, does not depend on it.
+    public var threads: Int
+    /// The size from which a file is split between the threads (4 MB by default).
+    public var splitSize: Int64 = 4 << 20
 
-    public init(asOf: Int? = nil) {
+    public init(asOf: Int? = nil, threads: Int = Replay.allCores) {
         self.asOf = asOf
+        self.threads = max(1, threads)
     }
+
+    /// The number of cores online: the default number of threads.
+    public static var allCores: Int { OSThread.processorCount }
 
     /// What a replay saw.
     public struct Summary: Sendable, Hashable {
@@ -37,74 +48,90 @@ public struct Replay: Sendable {
         public var problems = 0
     }
 
+    /// How far a replay has got: lines read so far and files done.
+    public struct Progress: Sendable, Hashable {
+        public var lines: Int
+        public var files: Int
+    }
+
     /// Replays `paths`, calling `emit` with each job's state (as of ``asOf``) when its file is
-    /// done, `reject` with each problem (file and line included), and `torn` for each torn tail.
+    /// done, `reject` with each problem (file and line included), and `torn` for each torn tail;
+    /// `progress`, if given, now and then during the run (every 65,536 lines or so, and a few
+    /// times a second while waiting for other threads). All of them are called on the calling
+    /// thread, in the same order whatever ``threads`` is.
     @discardableResult
     public func run(
         _ paths: [String], emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
-        torn: (TornWrite) -> Void = { _ in }
+        torn: (TornWrite) -> Void = { _ in }, progress: ((Progress) -> Void)? = nil
     ) -> Summary {
-        var summary = Summary()
-        var jobs = ReplayedJobs()
+        var items: [ReplayItem] = []
         for path in paths {
-            let entries: [LogFile]
-            do { entries = try Self.logFiles(at: path) } catch {
-                reject(error)
-                summary.problems += 1
-                continue
-            }
-            for entry in entries {
-                let file: String
-                switch entry {
-                case .file(let path): file = path
-                case .refused(let error):
-                    reject(error)
-                    summary.problems += 1
-                    continue
+            do {
+                for entry in try Self.logFiles(at: path) {
+                    switch entry {
+                    case .file(let file, let size): items.append(.file(file, followLinks: file == path, size: size))
+                    case .refused(let error): items.append(.problem(error))
+                    }
                 }
-                summary.files += 1
-                var replay = FileReplay(file: file, ordinal: summary.files, asOf: asOf)
-                do {
-                    try replay.run(&jobs, followLinks: file == path)
-                } catch {
-                    reject(error)
-                    summary.problems += 1
-                    continue
-                }
-                summary.lines += replay.lines
-                if let tail = replay.tornTail { torn(tail) }
-                replay.finish(
-                    emit: { state in
-                        emit(state)
-                        summary.jobs += 1
-                    },
-                    reject: { error in
-                        reject(error)
-                        summary.problems += 1
-                    })
+            } catch {
+                items.append(.problem(error))
             }
         }
-        return summary
+        var results = ReplayResults()
+        let files = items.count(where: { if case .file = $0 { true } else { false } })
+        let large = items.contains { if case .file(_, _, let size) = $0 { size >= splitSize } else { false } }
+        if threads > 1 && (files > 1 || large) {
+            let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf)
+            pool.run(
+                progress: progress.map { report in { lines in report(Progress(lines: lines, files: results.summary.files)) } },
+                problem: { results.problem($0, reject: reject) },
+                file: { replay, failure in results.file(&replay, failure: failure, emit: emit, reject: reject, torn: torn) })
+            return results.summary
+        }
+        var done = 0
+        var reported = 0
+        for item in items {
+            switch item {
+            case .problem(let error): results.problem(error, reject: reject)
+            case .file(let file, let followLinks, _):
+                var replay = FileReplay(file: file, ordinal: results.summary.files + 1, asOf: asOf)
+                var failure: JobLedgerError?
+                do {
+                    try replay.run(followLinks: followLinks) { lines in
+                        progress?(Progress(lines: done + lines, files: results.summary.files))
+                    }
+                } catch {
+                    failure = error
+                }
+                done += replay.lines
+                results.file(&replay, failure: failure, emit: emit, reject: reject, torn: torn)
+                if let progress, done - reported >= FileReplay.tickLines {
+                    reported = done
+                    progress(Progress(lines: done, files: results.summary.files))
+                }
+            }
+        }
+        return results.summary
     }
 
-    /// A file a path stands for, or an entry that looks like a log and is refused.
+    /// A file a path stands for (with its size), or an entry that looks like a log and is refused.
     enum LogFile {
-        case file(String)
+        case file(String, size: Int64)
         case refused(JobLedgerError)
     }
 
     /// The log files a path stands for. A path named by the caller is followed if it is a
-    /// symbolic link; inside a directory, nothing is: a symbolic link or anything else that is
-    /// not a regular file named `*.jsonl` is refused (a store would refuse it too), and a link
-    /// to a directory is not entered, so links cannot make a walk loop or leave the tree.
+    /// symbolic link; inside a directory, nothing is: a symbolic link or anything else that is not
+    /// a regular file named `*.jsonl` is refused (a store would refuse it too), and a link to a
+    /// directory is not entered, so links cannot make a walk loop or leave the tree.
     static func logFiles(at path: String) throws(JobLedgerError) -> [LogFile] {
-        switch FileIO.kind(of: path) {
-        case .file: return [.file(path)]
-        case .directory:
+        switch FileIO.status(of: path) {
+        case (.file, let size)?: return [.file(path, size: size)]
+        case (.directory, _)?:
             var files: [LogFile] = []
             try walk(path, into: &files)
             return files
-        case .other, .symlink: throw JobLedgerError(.io, "not a regular file or directory; refused", file: path)
+        case (.other, _)?, (.symlink, _)?: throw JobLedgerError(.io, "not a regular file or directory; refused", file: path)
         case nil: throw JobLedgerError(.io, "no such file or directory", file: path)
         }
     }
@@ -113,12 +140,12 @@ public struct Replay: Sendable {
         for name in try FileIO.entries(of: directory) where !name.hasPrefix(".") {
             let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let isLog = name.hasSuffix(".jsonl")
-            switch FileIO.kind(of: child, followLinks: false) {
-            case .directory: try walk(child, into: &files)
-            case .file where isLog: files.append(.file(child))
-            case .symlink where isLog:
+            switch FileIO.status(of: child, followLinks: false) {
+            case (.directory, _)?: try walk(child, into: &files)
+            case (.file, let size)? where isLog: files.append(.file(child, size: size))
+            case (.symlink, _)? where isLog:
                 files.append(.refused(JobLedgerError(.io, "is a symbolic link; not followed (a store never follows one)", file: child)))
-            case .other where isLog:
+            case (.other, _)? where isLog:
                 files.append(.refused(JobLedgerError(.io, "not a regular file; refused (a store refuses it too)", file: child)))
             default: break
             }
@@ -126,21 +153,89 @@ public struct Replay: Sendable {
     }
 }
 
-/// Every job a replay met, across files: which file and slot it was last seen in.
-struct ReplayedJobs {
-    var table = JobTable()
-    /// Per table entry: the ordinal of the file it was last met in, and its slot there.
-    var file: [Int32] = []
-    var slot: [Int32] = []
-    /// The files by ordinal (1-based), for duplicate messages.
-    var paths: [String] = [""]
+/// What a replay reads, in order: a log file, or a problem reported in its place (a path that
+/// cannot be read, an entry refused).
+enum ReplayItem {
+    case file(String, followLinks: Bool, size: Int64)
+    case problem(JobLedgerError)
 }
 
-/// One file's replay.
+/// What the calling thread does with each file's replay, in file order: the duplicate check
+/// across files, then the file's problems and jobs.
+struct ReplayResults {
+    var summary = Replay.Summary()
+    var jobs = ReplayedJobs()
+
+    mutating func problem(_ error: JobLedgerError, reject: (JobLedgerError) -> Void) {
+        reject(error)
+        summary.problems += 1
+    }
+
+    mutating func file(
+        _ replay: inout FileReplay, failure: JobLedgerError?, emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
+        torn: (TornWrite) -> Void
+    ) {
+        summary.files += 1
+        jobs.check(&replay)
+        if let failure {
+            self.problem(failure, reject: reject)
+            return
+        }
+        summary.lines += replay.lines
+        if let tail = replay.tornTail { torn(tail) }
+        replay.finish(
+            emit: { state in
+                emit(state)
+                summary.jobs += 1
+            },
+            reject: { error in
+                reject(error)
+                summary.problems += 1
+            })
+    }
+}
+
+/// Every job a replay met, across files: the file it was last seen in.
+struct ReplayedJobs {
+    var table = JobTable()
+    /// Per table entry: the ordinal of the file it was last met in.
+    var file: [Int32] = []
+    /// The files by ordinal (1-based), for duplicate messages.
+    var paths: [String] = [""]
+
+    /// Takes note of a file's jobs (the files come in order). A job last met in another file is a
+    /// duplicate: its slot here is rejected, at the line the job first appears on — before any
+    /// other problem of the slot, so this error replaces any the fold found.
+    mutating func check(_ replay: inout FileReplay) {
+        paths.append(replay.file)
+        let ordinal = Int32(paths.count - 1)
+        for index in replay.slots.indices {
+            let slot = replay.slots[index]
+            var id = slot.job.rawValue
+            id.withUTF8 { key in
+                guard let entry = table.find(key, hash: slot.hash) else {
+                    _ = table.insert(key, hash: slot.hash, id: slot.job)
+                    file.append(ordinal)
+                    return
+                }
+                replay.errors[index] = JobLedgerError(
+                    .duplicateJob, "duplicate job: its events are also in \(paths[Int(file[entry])])", job: slot.job.rawValue,
+                    file: replay.file, line: slot.line)
+                replay.slots[index].rejected = true
+                file[entry] = ordinal
+            }
+        }
+    }
+}
+
+/// One file's replay, or one partition's share of it (see ``partition``).
 struct FileReplay {
     /// A job of the file: where its state is, and its first problem.
     struct Slot {
         let job: JobID
+        /// The line the job first appears on, and its id's ``JobTable/hash(_:)``.
+        let line: Int
+        let hash: UInt64
         /// Index into `states`, once the job's first line folded.
         var state = -1
         /// Whether the job has an error in `errors` (checked per line).
@@ -153,6 +248,8 @@ struct FileReplay {
     /// The job the file is named after, if its name is `<job>.jsonl`.
     let stem: JobID?
     var slots: [Slot] = []
+    /// The file's jobs by id: entry `i` is slot `i`.
+    var table = JobTable(buckets: 16)
     /// The jobs' states, apart from the slots so folding mutates them in place.
     var states: [JobState?] = []
     /// The first error of each rejected slot, and the `--at` snapshots: rare, so kept aside.
@@ -163,11 +260,18 @@ struct FileReplay {
     var tornTail: TornWrite?
     /// The first line of a job other than `stem`.
     var firstForeignLine: (line: Int, job: JobID)?
-    private var decoder = EventLineDecoder()
+    var decoder = EventLineDecoder()
     /// The slot of the last line's job and its id's bytes, to skip the lookup while lines keep
     /// naming the same job (-1 when the last line named none).
     private var lastSlot = -1
     private var lastJob: [UInt8] = []
+    /// When a file is split between threads: this replay folds the lines of the jobs whose id
+    /// hashes to `partition` of `partitions` (and the lines that name no job, if it is 0).
+    var partition = 0
+    var partitions = 1
+
+    /// Progress is reported every this many lines.
+    static let tickLines = 1 << 16
 
     init(file: String, ordinal: Int, asOf: Int?) {
         self.file = file
@@ -178,27 +282,61 @@ struct FileReplay {
         stem = name.hasSuffix(".jsonl") ? JobID(validating: String(name.dropLast(6))) : nil
     }
 
-    /// Reads the file under a shared lock, so an append in progress in a store is not mistaken
-    /// for a torn write; only the committed lines are folded.
-    mutating func run(_ jobs: inout ReplayedJobs, followLinks: Bool = false) throws(JobLedgerError) {
-        jobs.paths.append(file)
+    /// A log opened for reading: under a shared lock, so an append in progress in a store is not
+    /// mistaken for a torn write; only the lines before `end` (the committed ones) are folded.
+    struct OpenedLog {
+        let fd: Int32
+        let size: Int64
+        let end: Int64
+    }
+
+    static func open(_ file: String, followLinks: Bool) throws(JobLedgerError) -> OpenedLog {
         guard let fd = try FileIO.open(file, O_RDONLY, followLinks: followLinks) else {
             throw JobLedgerError(.io, "no such file", file: file)
         }
-        defer { close(fd) }
-        try FileIO.lock(fd, LOCK_SH, file)
-        #if canImport(Glibc)
-        posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        #endif
-        let size = try FileIO.size(fd, file)
-        let end = try FileIO.committedEnd(fd, from: 0, size: size, file)
-        var reader = LineReader(fd: fd, path: file, to: end)
-        _ = try reader.forEachLine { base, count, _ in self.fold(base, count, &jobs) }
-        if size > end { tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(size - end), moved: false) }
+        do throws(JobLedgerError) {
+            try FileIO.lock(fd, LOCK_SH, file)
+            #if canImport(Glibc)
+            posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+            #endif
+            let size = try FileIO.size(fd, file)
+            return OpenedLog(fd: fd, size: size, end: try FileIO.committedEnd(fd, from: 0, size: size, file))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// Opens, reads and closes the file; `tick` is called with the lines read so far every
+    /// ``tickLines`` lines.
+    mutating func run(followLinks: Bool = false, tick: (Int) -> Void = { _ in }) throws(JobLedgerError) {
+        let log = try Self.open(file, followLinks: followLinks)
+        defer { close(log.fd) }
+        try read(log, tick: tick)
+    }
+
+    /// Folds the committed lines of an opened log (this partition's, if split).
+    mutating func read(_ log: OpenedLog, tick: (Int) -> Void) throws(JobLedgerError) {
+        var reader = LineReader(fd: log.fd, path: file, to: log.end)
+        if partitions == 1 {
+            _ = try reader.forEachLine { base, count, _ in
+                self.fold(base, count)
+                if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+            }
+        } else {
+            var filter = PartitionFilter(partition: partition, of: partitions)
+            defer { filter.deallocate() }
+            _ = try reader.forEachLine { base, count, _ in
+                let owned = filter.owns(base, count) ?? (self.decodedPartition(base, count) == self.partition)
+                if owned { self.fold(base, count) } else { self.lines += 1 }
+                if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+            }
+        }
+        if log.size > log.end { tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(log.size - log.end), moved: false) }
     }
 
     @inline(__always)
-    private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int, _ jobs: inout ReplayedJobs) {
+    private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int) {
         lines += 1
         if foldPlain(base, count) { return }
         guard count <= LogLimits.maximumLineLength else {
@@ -219,7 +357,7 @@ struct FileReplay {
             // Charge the line to the job it names, if it names one.
             if let text = decoder.jobText(base), let job = JobID(validating: text) {
                 var id = job.rawValue
-                let slot = id.withUTF8 { slotIndex(for: $0, jobs: &jobs) { job } }
+                let slot = id.withUTF8 { slotIndex(for: $0) { job } }
                 reject(slot, JobLedgerError(.corruptLog, error.message, job: job.rawValue, file: file, line: lines))
             } else {
                 fileProblems.append(JobLedgerError(.corruptLog, error.message, job: decoder.jobText(base), file: file, line: lines))
@@ -245,7 +383,7 @@ struct FileReplay {
                             file: file, line: lines))
                     return
                 }
-                slot = slotIndex(for: bytes, jobs: &jobs) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
+                slot = slotIndex(for: bytes) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
                 lastSlot = slot
                 lastJob.removeAll(keepingCapacity: true)
                 lastJob.append(contentsOf: bytes)
@@ -258,7 +396,7 @@ struct FileReplay {
                 return
             }
             var id = job.rawValue
-            slot = id.withUTF8 { slotIndex(for: $0, jobs: &jobs) { job } }
+            slot = id.withUTF8 { slotIndex(for: $0) { job } }
             lastSlot = slot
             lastJob = Array(job.rawValue.utf8)
         }
@@ -295,36 +433,16 @@ struct FileReplay {
         return true
     }
 
-    /// The slot of the job with id bytes `key`, made on its first line in this file. A job last
-    /// met in another file is a duplicate: its slot here is rejected.
-    private mutating func slotIndex(
-        for key: UnsafeBufferPointer<UInt8>, jobs: inout ReplayedJobs, makeID: () -> JobID
-    ) -> Int {
+    /// The slot of the job with id bytes `key`, made on its first line in this file. (Whether
+    /// the job was met in an earlier file is checked when the files are put in order:
+    /// ``ReplayedJobs/check(_:)``.)
+    private mutating func slotIndex(for key: UnsafeBufferPointer<UInt8>, makeID: () -> JobID) -> Int {
         let hash = JobTable.hash(key)
-        if let entry = jobs.table.find(key, hash: hash) {
-            if jobs.file[entry] == Int32(ordinal) { return Int(jobs.slot[entry]) }
-            let job = jobs.table.ids[entry]
-            let slot = newSlot(job)
-            reject(
-                slot,
-                JobLedgerError(
-                    .duplicateJob, "duplicate job: its events are also in \(jobs.paths[Int(jobs.file[entry])])", job: job.rawValue,
-                    file: file, line: lines))
-            jobs.file[entry] = Int32(ordinal)
-            jobs.slot[entry] = Int32(slot)
-            return slot
-        }
+        if let entry = table.find(key, hash: hash) { return entry }
         let job = makeID()
-        let slot = newSlot(job)
-        _ = jobs.table.insert(key, hash: hash, id: job)
-        jobs.file.append(Int32(ordinal))
-        jobs.slot.append(Int32(slot))
-        return slot
-    }
-
-    private mutating func newSlot(_ job: JobID) -> Int {
-        slots.append(Slot(job: job))
+        slots.append(Slot(job: job, line: lines, hash: hash))
         if let stem, firstForeignLine == nil, job != stem { firstForeignLine = (lines, job) }
+        _ = table.insert(key, hash: hash, id: job)
         return slots.count - 1
     }
 

@@ -15,6 +15,8 @@ import Testing
         (["replay", "DIR", "--colour"], 2, "jobledger: unknown option --colour"),
         (["replay", "DIR", "--vocabulary"], 2, "jobledger: --vocabulary needs a value"),
         (["replay", "DIR/missing"], 1, "jobledger: DIR/missing: no such file or directory"),
+        (["replay", "DIR", "--threads", "0"], 2, "jobledger: --threads must be 1 or more"),
+        (["verify", "DIR", "--threads", "many"], 2, "jobledger: --threads must be an integer, not many"),
         (["status", "DIR"], 2, "jobledger: missing JOB"),
         (["status", "DIR", "a/b"], 2, "jobledger: invalid job id \"a/b\": character 2 is '/'; only A-Z a-z 0-9 . _ - are allowed"),
         (["status", "DIR", "nobody"], 1, "jobledger: job nobody: unknown job: no events"),

@@ -1,0 +1,547 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A replay on several threads (``Replay/threads``): the calling thread and `threads - 1` more
+/// take the work in file order, while the calling thread hands the results on in file order, so
+/// what a replay reports does not depend on the number of threads.
+///
+/// The work comes in units: a run of small files (up to ``batchFiles`` of them, or
+/// ``batchBytes``), taken by one thread, so the threads meet once per run rather than once per
+/// file; or one large file (``Replay/splitSize``), read by every thread at once, each folding the
+/// jobs that hash to its partition. At most ``window`` units are between being taken and being
+/// handed on, so memory stays bounded in a directory of any size. The results are handed on by
+/// the calling thread only: `emit`, `reject` and `torn` are not `Sendable`.
+final class ReplayPool: @unchecked Sendable {
+    /// Items `items` (files, and problems in their place), and how many threads read them: 1 for
+    /// a run of files, every thread for a split file.
+    struct Unit {
+        let items: Range<Int>
+        let partitions: Int
+    }
+
+    /// A unit, or one partition of a split file. The first thread to take a split file opens it
+    /// for all; the calling thread takes the lowest free partition (the smallest share, see
+    /// ``FileReplay/partition(of:_:)``), the others the highest.
+    struct Task {
+        let unit: Int
+        var partition: Int
+        var opens = false
+    }
+
+    /// A split file: opened once by partition 0, for all.
+    enum Log {
+        case pending
+        case open(FileReplay.OpenedLog, split: Bool)
+        case failed
+    }
+
+    /// A unit being read: its files' replays (by item, or by partition for a split file).
+    struct Pending {
+        var replays: [FileReplay?]
+        var failures: [JobLedgerError?]
+        var remaining: Int
+        var log = Log.pending
+        /// A split file's partitions not taken yet.
+        var free: ClosedRange<Int>?
+
+        init(slots: Int, tasks: Int) {
+            replays = Array(repeating: nil, count: slots)
+            failures = Array(repeating: nil, count: slots)
+            remaining = tasks
+        }
+    }
+
+    static let batchFiles = 64
+    static let batchBytes: Int64 = 1 << 20
+
+    let items: [ReplayItem]
+    let threads: Int
+    let asOf: Int?
+    /// Per item: its file's ordinal (1-based; 0 for a problem).
+    let ordinals: [Int]
+    let units: [Unit]
+    let tasks: [Task]
+    /// Units in flight at most.
+    let window: Int
+
+    private let condition = OSCondition()
+    // Guarded by `condition`:
+    private var nextTask = 0
+    /// The unit the calling thread hands on next.
+    private var next = 0
+    /// The units in flight, at `unit % window`.
+    private var pending: [Pending?]
+    private var linesRead = 0
+    private var running = 0
+    private var sleepers = 0
+
+    init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?) {
+        self.items = items
+        self.threads = threads
+        self.asOf = asOf
+        var ordinals: [Int] = []
+        var units: [Unit] = []
+        var start = 0
+        var bytes: Int64 = 0
+        func close(_ end: Int) {
+            if end > start { units.append(Unit(items: start..<end, partitions: 1)) }
+            start = end
+            bytes = 0
+        }
+        var ordinal = 0
+        for (index, item) in items.enumerated() {
+            guard case .file(_, _, let size) = item else {
+                ordinals.append(0)
+                continue
+            }
+            ordinal += 1
+            ordinals.append(ordinal)
+            if size >= splitSize {
+                close(index)
+                units.append(Unit(items: index..<index + 1, partitions: threads))
+                start = index + 1
+                continue
+            }
+            bytes += size
+            if index + 1 - start >= Self.batchFiles || bytes >= Self.batchBytes { close(index + 1) }
+        }
+        close(items.count)
+        var tasks: [Task] = []
+        for (index, unit) in units.enumerated() {
+            for partition in 0..<unit.partitions { tasks.append(Task(unit: index, partition: partition)) }
+        }
+        self.ordinals = ordinals
+        self.units = units
+        self.tasks = tasks
+        window = 4 * threads
+        pending = Array(repeating: nil, count: window)
+    }
+
+    /// Replays every item: `problem` and `file` are called on the calling thread, in item order;
+    /// `progress` with the lines read so far, now and then.
+    func run(
+        progress: ((Int) -> Void)?, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void
+    ) {
+        running = threads - 1
+        for index in 1..<threads {
+            OSThread.start(name: "replay-\(index)", stackSize: 8 << 20) { self.work() }
+        }
+        var reported = 0
+        condition.lock()
+        while next < units.count {
+            let unit = next
+            if let done = pending[unit % window], done.remaining == 0 {
+                pending[unit % window] = nil
+                next += 1
+                wake()
+                let lines = linesRead
+                condition.unlock()
+                hand(units[unit], done, problem: problem, file: file)
+                if let progress, lines - reported >= FileReplay.tickLines {
+                    reported = lines
+                    progress(lines)
+                }
+                condition.lock()
+                continue
+            }
+            if let task = takeTask(caller: true) {
+                condition.unlock()
+                let result = perform(task) { lines in
+                    self.condition.lock()
+                    self.linesRead += lines
+                    let total = self.linesRead
+                    self.condition.unlock()
+                    progress?(total)
+                }
+                condition.lock()
+                finish(task, result)
+                continue
+            }
+            sleepers += 1
+            if let progress {
+                condition.wait(seconds: 0.25)
+                let lines = linesRead
+                condition.unlock()
+                progress(lines)
+                condition.lock()
+            } else {
+                condition.wait()
+            }
+            sleepers -= 1
+        }
+        while running > 0 {
+            sleepers += 1
+            condition.wait()
+            sleepers -= 1
+        }
+        condition.unlock()
+    }
+
+    /// A thread other than the calling one: takes tasks until there are none.
+    private func work() {
+        condition.lock()
+        while nextTask < tasks.count {
+            guard let task = takeTask(caller: false) else {
+                sleepers += 1
+                condition.wait()
+                sleepers -= 1
+                continue
+            }
+            condition.unlock()
+            let result = perform(task) { lines in
+                self.condition.lock()
+                self.linesRead += lines
+                self.condition.unlock()
+            }
+            condition.lock()
+            finish(task, result)
+        }
+        running -= 1
+        wake()
+        condition.unlock()
+    }
+
+    /// The next task, if its unit is within the window. Call with the lock held.
+    private func takeTask(caller: Bool) -> Task? {
+        guard nextTask < tasks.count, tasks[nextTask].unit < next + window else { return nil }
+        var task = tasks[nextTask]
+        nextTask += 1
+        let unit = units[task.unit]
+        let index = task.unit % window
+        if task.partition == 0 {
+            pending[index] = Pending(slots: unit.partitions == 1 ? unit.items.count : unit.partitions, tasks: unit.partitions)
+            task.opens = true
+            if unit.partitions > 1 { pending[index]!.free = 0...unit.partitions - 1 }
+        }
+        if let free = pending[index]!.free {
+            task.partition = caller ? free.lowerBound : free.upperBound
+            pending[index]!.free = free.count == 1 ? nil : caller ? free.lowerBound + 1...free.upperBound : free.lowerBound...free.upperBound - 1
+        }
+        return task
+    }
+
+    /// What a task made: replays and failures (by item of a run, or the partition's), and the
+    /// lines read that were not counted yet.
+    struct Result {
+        var replays: [(slot: Int, replay: FileReplay?, failure: JobLedgerError?)] = []
+        var lines = 0
+    }
+
+    /// Files a task's result. Call with the lock held.
+    private func finish(_ task: Task, _ result: Result) {
+        linesRead += result.lines
+        let index = task.unit % window
+        for (slot, replay, failure) in result.replays {
+            pending[index]!.replays[slot] = replay
+            pending[index]!.failures[slot] = failure
+        }
+        pending[index]!.remaining -= 1
+        if pending[index]!.remaining == 0 && task.unit == next { wake() }
+    }
+
+    private func wake() {
+        if sleepers > 0 { condition.broadcast() }
+    }
+
+    /// Replays a run of files, or a partition of a split file: partition 0 opens a split file for
+    /// all (the same lock and committed end for every partition), and decides whether to split
+    /// it after all. `count` is told lines read as a file goes on (every ``FileReplay/tickLines``).
+    private func perform(_ task: Task, count: (Int) -> Void) -> Result {
+        let unit = units[task.unit]
+        var result = Result()
+        if unit.partitions == 1 {
+            for (slot, item) in unit.items.enumerated() {
+                guard case .file(let path, let followLinks, _) = items[item] else { continue }
+                var replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
+                var counted = 0
+                var failure: JobLedgerError?
+                do {
+                    try replay.run(followLinks: followLinks) { lines in
+                        count(lines - counted)
+                        counted = lines
+                    }
+                } catch {
+                    failure = error
+                }
+                result.lines += replay.lines - counted
+                result.replays.append((slot, replay, failure))
+            }
+            return result
+        }
+        guard case .file(let path, let followLinks, _) = items[unit.items.lowerBound] else { preconditionFailure("a split unit is a file") }
+        var replay = FileReplay(file: path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
+        let log: FileReplay.OpenedLog
+        let split: Bool
+        if task.opens {
+            do {
+                log = try FileReplay.open(path, followLinks: followLinks)
+            } catch {
+                setLog(task.unit, .failed)
+                result.replays.append((task.partition, replay, error))
+                return result
+            }
+            split = !replay.isOwnLog(log)
+            setLog(task.unit, .open(log, split: split))
+        } else {
+            condition.lock()
+            while case .pending = pending[task.unit % window]!.log {
+                sleepers += 1
+                condition.wait()
+                sleepers -= 1
+            }
+            let state = pending[task.unit % window]!.log
+            condition.unlock()
+            guard case .open(let opened, split: true) = state else { return result }
+            log = opened
+            split = true
+        }
+        if split { replay.split(partition: task.partition, of: unit.partitions) }
+        // The opener counts the lines (every partition reads them all).
+        var counted = 0
+        var failure: JobLedgerError?
+        do {
+            try replay.read(log) { lines in
+                guard task.opens else { return }
+                count(lines - counted)
+                counted = lines
+            }
+        } catch {
+            failure = error
+        }
+        if task.opens { result.lines = replay.lines - counted }
+        result.replays.append((task.partition, replay, failure))
+        return result
+    }
+
+    private func setLog(_ unit: Int, _ log: Log) {
+        condition.lock()
+        pending[unit % window]!.log = log
+        wake()
+        condition.unlock()
+    }
+
+    /// Hands a unit's results on, in item order (closing a split file; its replay merged from its
+    /// partitions', with the first failure of them).
+    private func hand(
+        _ unit: Unit, _ done: Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void
+    ) {
+        if unit.partitions == 1 {
+            for (slot, item) in unit.items.enumerated() {
+                if case .problem(let error) = items[item] {
+                    problem(error)
+                } else {
+                    var replay = done.replays[slot]!
+                    file(&replay, done.failures[slot])
+                }
+            }
+            return
+        }
+        if case .open(let log, _) = done.log { close(log.fd) }
+        var replay = FileReplay.merged(done.replays.compactMap { $0 })
+        file(&replay, done.failures.lazy.compactMap { $0 }.first)
+    }
+}
+
+extension FileReplay {
+    /// Whether the file is its own job's log (`<job>.jsonl` whose first line is of `<job>`): then
+    /// it is not split, since one job is folded by one thread.
+    func isOwnLog(_ log: OpenedLog) -> Bool {
+        guard let stem else { return false }
+        var first = [UInt8](repeating: 0, count: 4096)
+        let read = first.withUnsafeMutableBytes { pread(log.fd, $0.baseAddress!, $0.count, 0) }
+        guard read > 0 else { return false }
+        return first.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            let count = memchr(base, 0x0A, read).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? read
+            guard let start = PartitionFilter.jobStart(base, count), let end = memchr(base + start, Int32(UInt8(ascii: "\"")), count - start)
+            else { return false }
+            let id = UnsafeBufferPointer(start: base + start, count: UnsafeRawPointer(end) - UnsafeRawPointer(base + start))
+            return stem.rawValue.utf8.elementsEqual(id)
+        }
+    }
+
+    /// Makes this replay fold partition `partition` of `partitions` only.
+    mutating func split(partition: Int, of partitions: Int) {
+        self.partition = partition
+        self.partitions = partitions
+    }
+
+    /// The partition of `partitions` a job id's bytes go to, by the hash's high half (the job
+    /// tables use the low bits). Partition 0 gets a smaller share (3/4 of an even one): the
+    /// calling thread usually takes it, and it alone merges the partitions and hands the jobs on
+    /// afterwards.
+    @inline(__always)
+    static func partition(of key: UnsafeBufferPointer<UInt8>, _ partitions: Int) -> Int {
+        let x = JobTable.hash(key) >> 32
+        let first = (UInt64(1) << 32) * 3 / (4 * UInt64(partitions))
+        guard x >= first else { return 0 }
+        return 1 + Int(truncatingIfNeeded: (x - first) &* UInt64(partitions - 1) / ((UInt64(1) << 32) - first))
+    }
+
+    static func partition(of job: JobID, _ partitions: Int) -> Int {
+        var id = job.rawValue
+        return id.withUTF8 { partition(of: $0, partitions) }
+    }
+
+    /// The partition of a line found by decoding it, its job identified as `fold` does: the
+    /// decoded id, or, for a line that fails, the valid id it names; else none (partition 0).
+    mutating func decodedPartition(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        do throws(LineError) {
+            try decoder.decode(base, count: count)
+        } catch {
+            guard let text = decoder.jobText(base), let job = JobID(validating: text) else { return 0 }
+            return Self.partition(of: job, partitions)
+        }
+        if !decoder.job.escaped {
+            return Self.partition(of: UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start), partitions)
+        }
+        guard let job = try? decoder.jobID(base) else { return 0 }
+        return Self.partition(of: job, partitions)
+    }
+
+    /// One file's replay from its partitions': the slots in order of their first line (a job's
+    /// lines are all in one partition, and a line in one only), the file's problems in line order.
+    static func merged(_ parts: [FileReplay]) -> FileReplay {
+        guard parts.count > 1 else { return parts[0] }
+        var merged = parts[0]
+        merged.table = JobTable(buckets: 16)
+        merged.slots = []
+        merged.states = []
+        merged.errors = [:]
+        merged.snapshots = [:]
+        merged.slots.reserveCapacity(parts.reduce(0) { $0 + $1.slots.count })
+        merged.states.reserveCapacity(parts.reduce(0) { $0 + $1.states.count })
+        var stateBase: [Int] = []
+        for part in parts {
+            stateBase.append(merged.states.count)
+            merged.states.append(contentsOf: part.states)
+        }
+        // Where each part's slots went.
+        var moved: [[Int]] = parts.map { Array(repeating: 0, count: $0.slots.count) }
+        var cursor = Array(repeating: 0, count: parts.count)
+        while true {
+            var best = -1
+            for p in parts.indices where cursor[p] < parts[p].slots.count {
+                if best < 0 || parts[p].slots[cursor[p]].line < parts[best].slots[cursor[best]].line { best = p }
+            }
+            guard best >= 0 else { break }
+            var slot = parts[best].slots[cursor[best]]
+            if slot.state >= 0 { slot.state += stateBase[best] }
+            moved[best][cursor[best]] = merged.slots.count
+            merged.slots.append(slot)
+            cursor[best] += 1
+        }
+        for (p, part) in parts.enumerated() {
+            for (slot, error) in part.errors { merged.errors[moved[p][slot]] = error }
+            for (slot, state) in part.snapshots { merged.snapshots[moved[p][slot]] = state }
+        }
+        merged.fileProblems = parts.flatMap(\.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        merged.firstForeignLine = parts.compactMap(\.firstForeignLine).min { $0.line < $1.line }
+        return merged
+    }
+}
+
+/// Which lines of a split file a partition folds: a line goes to the partition its job's id
+/// hashes to — the job `fold` would charge it to — and a line that names no job to partition 0.
+/// A pure function of the line's bytes, so every partition agrees.
+///
+/// Most lines begin `{"seq":N,"at":"…","job":"ID"`: the id is taken from there (the last line's
+/// decision kept while the id is the same). If such a line names a job at all, it is that one: a
+/// reader that reaches `job` reads these bytes, and one that stops before (a bad `seq` or `at`)
+/// names none. Other lines are left to ``FileReplay/decodedPartition(_:_:)``.
+struct PartitionFilter {
+    let partition: Int
+    let partitions: Int
+    /// The last id whose partition was worked out (as long as the longest valid id; none while
+    /// `length` is 0), and whether it is this partition's.
+    private let job: UnsafeMutableRawPointer
+    private var length = 0
+    private var isThis = false
+
+    init(partition: Int, of partitions: Int) {
+        self.partition = partition
+        self.partitions = partitions
+        job = .allocate(byteCount: 128, alignment: 8)
+    }
+
+    func deallocate() { job.deallocate() }
+
+    /// Whether this partition folds the line; `nil` when the line must be decoded to tell.
+    @inline(__always)
+    mutating func owns(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {
+        guard n <= LogLimits.maximumLineLength else { return partition == 0 }
+        guard let start = Self.jobStart(p, n) else { return nil }
+        let length = self.length
+        if length > 0, n - start > length, p[start + length] == UInt8(ascii: "\""), same(p + start, length) { return isThis }
+        return newJob(p, n, start)
+    }
+
+    /// Where the job id starts in a line that begins `{"seq":DIGITS,"at":"…","job":"`; `nil` for
+    /// any other line.
+    @inline(__always)
+    static func jobStart(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        let raw = UnsafeRawPointer(p)
+        // {"seq":
+        guard n >= 24, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }
+        // The digits of seq: most often one or two.
+        guard p[7] &- UInt8(ascii: "0") < 10 else { return nil }
+        var i = 8
+        if p[8] &- UInt8(ascii: "0") < 10 {
+            i = 9
+            while i < n, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        }
+        // ,"at":"
+        guard n - i >= 8, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
+        else { return nil }
+        i += 7
+        // The time's closing quote: after the 20 bytes of `YYYY-MM-DDThh:mm:ssZ`, or found. (A
+        // quote within them ends a string too short to be a time: the line names no job.)
+        var quote = i + 20
+        if quote >= n || p[quote] != UInt8(ascii: "\"") {
+            guard let found = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
+            quote = UnsafeRawPointer(found) - raw
+        }
+        // ","job":"
+        guard n - quote >= 10, raw.loadUnaligned(fromByteOffset: quote, as: UInt64.self) == 0x3A22_626F_6A22_2C22,
+            p[quote + 8] == UInt8(ascii: "\"")
+        else { return nil }
+        return quote + 9
+    }
+
+    /// Whether the `length` bytes at `p` are the remembered id's, compared a word at a time.
+    @inline(__always)
+    private func same(_ p: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        let line = UnsafeRawPointer(p)
+        guard length >= 8 else { return memcmp(job, line, length) == 0 }
+        var difference: UInt64 = 0
+        var k = 0
+        while k + 8 < length {
+            difference |= line.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ job.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            k += 8
+        }
+        // The last word, overlapping the ones compared.
+        difference |= line.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) ^ job.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+        return difference == 0
+    }
+
+    /// A line of a job other than the last one's: its partition, remembered.
+    @inline(never)
+    private mutating func newJob(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Bool? {
+        // Without a backslash the string ends at the first quote and its bytes are the id's.
+        guard let end = memchr(p + start, Int32(UInt8(ascii: "\"")), n - start) else { return nil }
+        let length = UnsafeRawPointer(end) - UnsafeRawPointer(p + start)
+        if memchr(p + start, Int32(UInt8(ascii: "\\")), length) != nil { return nil }
+        let mine = FileReplay.partition(of: UnsafeBufferPointer(start: p + start, count: length), partitions) == partition
+        if length > 0 && length <= 128 {
+            job.copyMemory(from: p + start, byteCount: length)
+            self.length = length
+            isThis = mine
+        } else {
+            self.length = 0
+        }
+        return mine
+    }
+}

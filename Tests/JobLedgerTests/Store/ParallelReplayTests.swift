@@ -1,0 +1,200 @@
+import Foundation
+import JobLedger
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replay on several threads reports exactly what the one-thread replay does: the same calls to
+/// `emit`, `reject` and `torn`, in the same order, and the same summary — for directories spread
+/// over threads and for files split between them (every file split, with `splitSize` 0).
+@Suite struct ParallelReplayTests {
+    /// Every call a replay makes, in order, then its summary.
+    static func transcript(_ paths: [String], threads: Int, splitSize: Int64 = 4 << 20, asOf: Int? = nil) -> [String] {
+        var calls: [String] = []
+        var replay = Replay(asOf: asOf, threads: threads)
+        replay.splitSize = splitSize
+        let summary = replay.run(
+            paths, emit: { calls.append("emit \($0)") }, reject: { calls.append("reject \($0)") },
+            torn: { calls.append("torn \($0)") })
+        calls.append("\(summary)")
+        return calls
+    }
+
+    /// Checks threads 2, 3 and 4 (files split or not) against one thread; returns the one-thread
+    /// transcript for the test's own checks.
+    @discardableResult
+    static func expectSameOnEveryThreadCount(_ paths: [String], asOf: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation)
+        -> [String]
+    {
+        let one = transcript(paths, threads: 1, asOf: asOf)
+        for threads in [2, 3, 4] {
+            for splitSize: Int64 in [0, 4 << 20] {
+                let many = transcript(paths, threads: threads, splitSize: splitSize, asOf: asOf)
+                #expect(many == one, "\(threads) threads, split from \(splitSize) bytes", sourceLocation: sourceLocation)
+                if many != one, let first = zip(many, one).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                    Issue.record("first difference at call \(first): \(many[first]) vs \(one[first])", sourceLocation: sourceLocation)
+                }
+            }
+        }
+        return one
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    static func lines(_ events: [Event], job: String) -> [String] {
+        Logs.recorded(events, job: job).map { String($0.jsonLine.dropLast()) }
+    }
+
+    @Test func theFixturesReplayTheSameOnEveryThreadCount() {
+        let fixtures = Executables.packageRoot.appendingPathComponent("Fixtures").path
+        let one = Self.expectSameOnEveryThreadCount([fixtures])
+        // The fixtures hold good logs, damaged ones and a torn one: all three kinds of call.
+        #expect(one.contains { $0.hasPrefix("emit ") })
+        #expect(one.contains { $0.hasPrefix("reject ") })
+        #expect(one.contains { $0.hasPrefix("torn ") })
+        for at in [1, 3] { Self.expectSameOnEveryThreadCount([fixtures], asOf: at) }
+    }
+
+    /// An export with the lines of many jobs interleaved, and every kind of damage between them.
+    @Test func anInterleavedExportWithProblemsReplaysTheSame() throws {
+        let directory = Logs.temporaryDirectory()
+        let phases: [Phase] = [.completed, .training, .failed, .queued, .uploadingModel, .cancelled, .dataReady]
+        var logs = (0..<40).map { index in Self.lines(Logs.reaching(phases[index % phases.count]), job: "j-\(index)") }
+        // Lines in other shapes that name the same jobs: an escaped id, spaces, keys reordered.
+        logs[5][1] = logs[5][1].replacingOccurrences(of: #""job":"j-5""#, with: #""job":"j\u002d5""#)
+        logs[6][1] = logs[6][1].replacingOccurrences(of: ",", with: ", ")
+        logs[7][1] = logs[7][1].replacingOccurrences(of: #"{"seq":2,"#, with: "{").replacingOccurrences(of: "}", with: #","seq":2}"#)
+        // A transition error (a seq gap) for one job.
+        logs[8][2] = logs[8][2].replacingOccurrences(of: #""seq":3"#, with: #""seq":4"#)
+        var text = ""
+        var cursors = logs.map { _ in 0 }
+        var turn = 0
+        while cursors.indices.contains(where: { cursors[$0] < logs[$0].count }) {
+            let index = turn % logs.count
+            turn += 1
+            guard cursors[index] < logs[index].count else { continue }
+            text += logs[index][cursors[index]] + "\n"
+            cursors[index] += 1
+            switch turn {
+            case 3: text += "not json at all\n"
+            case 11: text += #"{"seq":2,"at":"2026-13-01T00:00:00Z","job":"j-9","type":"queued"}"# + "\n"  // bad time: names no job
+            case 17: text += #"{"seq":1,"at":"2026-01-01T00:00:00Z","job":".hidden","type":"created","origin":"api"}"# + "\n"
+            case 23: text += #"{"seq":9,"at":"2026-01-01T00:00:00Z","job":"j-10","type":"nonsense"}"# + "\n"  // charged to j-10
+            case 29: text += #"{"seq":3,"at":"2026-01-01T00:00:00Z","job":"j-11","type":"queued","job":"j-12"}"# + "\n"
+            case 31: text += #"{"seq":1,"at":"2026-01-01T00:00:00Z","job":"j-"# + "\n"  // cut inside the id
+            case 37: text += "{\"seq\":1,\"at\":\"2026-01-01T00:00:00Z\",\"job\":\"j-\\\"13\",\"type\":\"queued\"}\n"
+            case 41: text += "\n"
+            case 47: text += "{\"seq\":1,\"at\":\"2026-01-01T00:00:00Z\",\"job\":\"j-14\",\"type\":\"queued\"}\t\n"  // a batch's first line, committed
+            default: break
+            }
+        }
+        // A torn batch at the end: a line ending with a tab, then a cut line.
+        text += #"{"seq":99,"at":"2026-01-01T00:00:00Z","job":"j-1","type":"queued"}"# + "\t\n" + #"{"seq":100,"at":"#
+        try Self.write(text, to: directory + "/export.jsonl")
+        let one = Self.expectSameOnEveryThreadCount([directory + "/export.jsonl"])
+        #expect(one.filter { $0.hasPrefix("emit ") }.count > 25)
+        #expect(one.filter { $0.hasPrefix("reject ") }.count >= 8)
+        #expect(one.contains { $0.hasPrefix("torn ") })
+        Self.expectSameOnEveryThreadCount([directory + "/export.jsonl"], asOf: 2)
+        Self.expectSameOnEveryThreadCount([directory + "/export.jsonl"], asOf: 4)
+    }
+
+    /// A directory whose files disagree: duplicates across files (per-job logs and exports),
+    /// foreign lines in per-job files, a file named after a job that holds others, damage first.
+    @Test func aDirectoryOfDisagreeingFilesReplaysTheSame() throws {
+        let directory = Logs.temporaryDirectory()
+        let good = Self.lines(Logs.reaching(.completed), job: "a")
+        try Self.write(good.joined(separator: "\n") + "\n", to: directory + "/1/a.jsonl")
+        // An export holding `a` again (a duplicate, rejected at its first line here) and others.
+        var export: [String] = []
+        for (index, line) in Self.lines(Logs.reaching(.training), job: "b").enumerated() {
+            export.append(line)
+            if index == 2 { export.append(good[0]) }
+        }
+        export += Self.lines(Logs.reaching(.queued), job: "c")
+        try Self.write(export.joined(separator: "\n") + "\n", to: directory + "/2/export.jsonl")
+        // A per-job file with a line of another job in it, and one whose first line is damaged.
+        try Self.write(
+            (Self.lines(Logs.reaching(.queued), job: "d") + Self.lines([Logs.created()], job: "e")).joined(separator: "\n") + "\n",
+            to: directory + "/3/d.jsonl")
+        try Self.write("{\"seq\":1,\n" + Self.lines(Logs.reaching(.queued), job: "f").joined(separator: "\n") + "\n", to: directory + "/3/f.jsonl")
+        // A file named after a job that holds two others (an export), one of them `c` again.
+        try Self.write(
+            (Self.lines(Logs.reaching(.failed), job: "h") + Self.lines(Logs.reaching(.queued), job: "c")).joined(separator: "\n") + "\n",
+            to: directory + "/4/g.jsonl")
+        // The same job in three files: the message names the last one it was seen in.
+        for file in ["5/x.jsonl", "6/x-again.jsonl", "7/x-third.jsonl"] {
+            try Self.write(Self.lines(Logs.reaching(.queued), job: "x").joined(separator: "\n") + "\n", to: directory + "/" + file)
+        }
+        // Entries that are refused, and a path that does not exist, between the others.
+        symlink(directory + "/1/a.jsonl", directory + "/5/link.jsonl")
+        // Enough per-job files that the window of files in flight turns over.
+        for index in 0..<150 {
+            try Self.write(
+                Self.lines(Logs.reaching(index % 3 == 0 ? .completed : .training), job: "p-\(index)").joined(separator: "\n") + "\n",
+                to: directory + "/8/p-\(index).jsonl")
+        }
+        let one = Self.expectSameOnEveryThreadCount([directory, directory + "/missing", directory + "/1"])
+        let rejections = one.filter { $0.hasPrefix("reject ") }
+        #expect(rejections.contains { $0.contains("duplicate job") && $0.contains("x-again.jsonl") && $0.contains("x-third.jsonl") })
+        #expect(rejections.contains { $0.contains("a line of job e in the log of job d") })
+        #expect(rejections.contains { $0.contains("symbolic link") })
+        #expect(rejections.contains { $0.contains("no such file or directory") })
+        #expect(one.filter { $0.hasPrefix("emit ") }.count > 150)
+        Self.expectSameOnEveryThreadCount([directory], asOf: 2)
+    }
+
+    /// A large per-job log is not split (one job, one thread), and a large export is: both read
+    /// the same as on one thread.
+    @Test func largeFilesReplayTheSame() throws {
+        let directory = Logs.temporaryDirectory()
+        var log = Self.lines(Logs.reaching(.training), job: "long")
+        var at = 100
+        for percent in 11...99 {
+            for _ in 0..<20 {
+                at += 1
+                log.append(RecordedEvent(seq: log.count + 1, at: Logs.at(at), job: try JobID("long"), event: .progressed(percent: percent, epoch: nil)).jsonLine.dropLast().description)
+            }
+        }
+        try Self.write(log.joined(separator: "\n") + "\n", to: directory + "/long.jsonl")
+        var export: [String] = []
+        for index in 0..<300 { export += Self.lines(Logs.reaching(.completed), job: "e-\(index)") }
+        try Self.write(export.joined(separator: "\n") + "\n", to: directory + "/export/all.jsonl")
+        for splitSize: Int64 in [0, 1 << 10] {
+            let one = Self.transcript([directory], threads: 1)
+            for threads in [2, 3] { #expect(Self.transcript([directory], threads: threads, splitSize: splitSize) == one) }
+        }
+        #expect(Self.transcript([directory], threads: 1).filter { $0.hasPrefix("emit ") }.count == 301)
+    }
+
+    @Test func progressIsReportedOnTheCallingThread() throws {
+        let directory = Logs.temporaryDirectory()
+        var export: [String] = []
+        for index in 0..<(1 << 15) { export += Self.lines(Logs.reaching(.queued), job: "q-\(index)") }
+        try Self.write(export.joined(separator: "\n") + "\n", to: directory + "/all.jsonl")
+        let caller = pthread_self()
+        for threads in [1, 2] {
+            var reports: [Replay.Progress] = []
+            var onCaller = true
+            var replay = Replay(threads: threads)
+            replay.splitSize = 0
+            let summary = replay.run(
+                [directory], emit: { _ in }, reject: { _ in },
+                progress: {
+                    reports.append($0)
+                    onCaller = onCaller && pthread_equal(pthread_self(), caller) != 0
+                })
+            #expect(summary.lines == 1 << 16)
+            #expect(!reports.isEmpty)
+            #expect(onCaller)
+            #expect(reports.map(\.lines) == reports.map(\.lines).sorted())
+            #expect(reports.allSatisfy { $0.lines <= 1 << 16 })
+        }
+    }
+}
