@@ -20,6 +20,17 @@ struct Output {
         if buffer.count >= 1 << 20 { flush() }
     }
 
+    /// Bytes of a larger buffer: a large piece is written as it is, not copied into the buffer.
+    mutating func write(_ bytes: ArraySlice<UInt8>) {
+        if bytes.count >= 1 << 16 {
+            flush()
+            bytes.withUnsafeBytes { writeOut($0) }
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
     mutating func line(_ text: String) {
         buffer.append(contentsOf: text.utf8)
         buffer.append(UInt8(ascii: "\n"))
@@ -34,9 +45,14 @@ struct Output {
     }
 
     mutating func flush() {
+        buffer.withUnsafeBytes { writeOut($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func writeOut(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < bytes.count {
+            let n = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
                 // A pipe closed by its reader (e.g. `head`) wants no more: not an error.
@@ -45,7 +61,6 @@ struct Output {
             }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// `jobledger: <file>:<line>: <message>` on stderr.

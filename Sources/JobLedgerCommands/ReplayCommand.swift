@@ -29,22 +29,20 @@ enum ReplayCommand: Command {
         let asOf = try arguments.integer("at")
         if let asOf, asOf < 1 { throw UsageError(message: "--at must be 1 or more (a job's first event is seq 1)") }
         let threads = try arguments.threads()
-        var writer = JSONWriter(capacity: 1 << 20)
         var output = out
         var progress = ProgressLine()
+        // Each job's line is rendered by the thread that replayed it; here it is only written.
+        let render: Replay.Render = { state, bytes in
+            var line = JSONWriter(capacity: 0)
+            swap(&line.bytes, &bytes)
+            ProjectionLine(state, vocabularies: vocabularies).write(to: &line)
+            line.bytes.append(UInt8(ascii: "\n"))
+            swap(&line.bytes, &bytes)
+        }
         let summary = replay(
-            arguments.positionals, asOf: asOf, threads: threads,
-            emit: { state in
-                ProjectionLine(state, vocabularies: vocabularies).write(to: &writer)
-                writer.bytes.append(UInt8(ascii: "\n"))
-                if writer.bytes.count >= 1 << 20 {
-                    output.write(writer.bytes)
-                    writer.bytes.removeAll(keepingCapacity: true)
-                }
-            },
+            arguments.positionals, asOf: asOf, threads: threads, render: render,
+            write: { output.write($0) },
             reject: { error in
-                output.write(writer.bytes)
-                writer.bytes.removeAll(keepingCapacity: true)
                 output.flush()
                 progress.clear()
                 Output.error(error)
@@ -55,7 +53,6 @@ enum ReplayCommand: Command {
             },
             progress: progress.enabled ? { progress.update($0) } : nil)
         progress.clear()
-        output.write(writer.bytes)
         out = output
         return summary.problems == 0 ? .success : .rejected
     }
@@ -80,8 +77,10 @@ enum VerifyCommand: Command {
         guard !arguments.positionals.isEmpty else { throw UsageError(message: "missing PATH") }
         let threads = try arguments.threads()
         var progress = ProgressLine()
+        // Nothing is printed per job: an empty rendering lets each state go on the thread that
+        // replayed it.
         let summary = replay(
-            arguments.positionals, asOf: nil, threads: threads, emit: { _ in },
+            arguments.positionals, asOf: nil, threads: threads, render: { _, _ in },
             reject: {
                 progress.clear()
                 Output.error($0)

@@ -74,22 +74,38 @@ func writableLedger(_ location: String, createDirectory: Bool) throws(JobLedgerE
 
 /// Replays `locations`: each location the opener claims, in order, then the directories and files
 /// together (so a job in two of them is a duplicate), on `threads` threads.
+/// With `render`, each job is rendered on the thread that replayed it and `write` gets the
+/// bytes (``Replay/run(_:render:write:reject:torn:progress:)``); else `emit` gets its state.
 func replay(
-    _ locations: [String], asOf: Int?, threads: Int, emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
-    torn: (TornWrite) -> Void, progress: ((Replay.Progress) -> Void)? = nil
+    _ locations: [String], asOf: Int?, threads: Int, render: Replay.Render? = nil, write: (ArraySlice<UInt8>) -> Void = { _ in },
+    emit: (JobState) -> Void = { _ in }, reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void,
+    progress: ((Replay.Progress) -> Void)? = nil
 ) -> Replay.Summary {
     let opener = StoreOpener.current
     var claimed: [(String, StoreOpener.ReplaySummary)] = []
     var paths: [String] = []
+    var rendered: [UInt8] = []
+    func emitOrWrite(_ state: JobState) {
+        guard let render else { return emit(state) }
+        rendered.removeAll(keepingCapacity: true)
+        render(state, &rendered)
+        write(rendered[...])
+    }
     for location in locations {
-        if let summary = opener.replay(location, asOf, emit, reject) {
+        if let summary = opener.replay(location, asOf, emitOrWrite, reject) {
             claimed.append((location, summary))
         } else {
             paths.append(location)
         }
     }
     // With no paths this reads nothing and gives an empty summary to add the others to.
-    var summary = Replay(asOf: asOf, threads: threads).run(paths, emit: emit, reject: reject, torn: torn, progress: progress)
+    let replay = Replay(asOf: asOf, threads: threads)
+    var summary =
+        if let render {
+            replay.run(paths, render: render, write: write, reject: reject, torn: torn, progress: progress)
+        } else {
+            replay.run(paths, emit: emit, reject: reject, torn: torn, progress: progress)
+        }
     for (_, other) in claimed {
         summary.files += 1
         summary.lines += other.lines

@@ -29,6 +29,9 @@ public struct Replay: Sendable {
     public var threads: Int
     /// The size from which a file is split between the threads (4 MB by default).
     public var splitSize: Int64 = 4 << 20
+    /// How a large file is split: into ranges (`true`), by job id (`false`), or as its first
+    /// lines suggest (`nil`): for tests, which hold both ways to what one thread reports.
+    package var splitByRange: Bool?
 
     public init(asOf: Int? = nil, threads: Int = Replay.allCores) {
         self.asOf = asOf
@@ -64,6 +67,29 @@ public struct Replay: Sendable {
         _ paths: [String], emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
         torn: (TornWrite) -> Void = { _ in }, progress: ((Progress) -> Void)? = nil
     ) -> Summary {
+        run(paths, render: nil, emit: emit, write: { _ in }, reject: reject, torn: torn, progress: progress)
+    }
+
+    /// Turns a job's state into bytes, appended to the buffer given.
+    public typealias Render = @Sendable (JobState, inout [UInt8]) -> Void
+
+    /// Replays `paths` as ``run(_:emit:reject:torn:progress:)`` does, but each job is turned
+    /// into bytes by `render` on the thread that replayed it, and `write` is given those bytes on
+    /// the calling thread, in the order `emit` would have been called: so the rendering, and the
+    /// freeing of each job's state, are spread over the threads too (`jobledger replay` renders its
+    /// projection lines so).
+    @discardableResult
+    public func run(
+        _ paths: [String], render: @escaping Render, write: (ArraySlice<UInt8>) -> Void, reject: (JobLedgerError) -> Void,
+        torn: (TornWrite) -> Void = { _ in }, progress: ((Progress) -> Void)? = nil
+    ) -> Summary {
+        run(paths, render: render, emit: { _ in }, write: write, reject: reject, torn: torn, progress: progress)
+    }
+
+    private func run(
+        _ paths: [String], render: Render?, emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
+        reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void, progress: ((Progress) -> Void)?
+    ) -> Summary {
         var items: [ReplayItem] = []
         for path in paths {
             do {
@@ -78,14 +104,17 @@ public struct Replay: Sendable {
             }
         }
         var results = ReplayResults()
+        results.filesLeft = items.count(where: { if case .file = $0 { true } else { false } })
         let files = items.count(where: { if case .file = $0 { true } else { false } })
         let large = items.contains { if case .file(_, _, let size) = $0 { size >= splitSize } else { false } }
         if threads > 1 && (files > 1 || large) {
-            let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf)
+            let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf, render: render)
+            pool.splitByRange = splitByRange
             pool.run(
                 progress: progress.map { report in { lines in report(Progress(lines: lines, files: results.summary.files)) } },
                 problem: { results.problem($0, reject: reject) },
-                file: { replay, failure in results.file(&replay, failure: failure, emit: emit, reject: reject, torn: torn) })
+                file: { replay, failure in results.file(&replay, failure: failure, emit: emit, write: write, reject: reject, torn: torn) },
+                split: { parts in results.split(&parts, emit: emit, write: write, reject: reject, torn: torn) })
             return results.summary
         }
         var done = 0
@@ -104,7 +133,8 @@ public struct Replay: Sendable {
                     failure = error
                 }
                 done += replay.lines
-                results.file(&replay, failure: failure, emit: emit, reject: reject, torn: torn)
+                if let render { replay.render(render) }
+                results.file(&replay, failure: failure, emit: emit, write: write, reject: reject, torn: torn)
                 if let progress, done - reported >= FileReplay.tickLines {
                     reported = done
                     progress(Progress(lines: done, files: results.summary.files))
@@ -165,6 +195,8 @@ enum ReplayItem {
 struct ReplayResults {
     var summary = Replay.Summary()
     var jobs = ReplayedJobs()
+    /// Files not handed on yet (the last is checked for duplicates without being noted).
+    var filesLeft = 0
 
     mutating func problem(_ error: JobLedgerError, reject: (JobLedgerError) -> Void) {
         reject(error)
@@ -172,11 +204,12 @@ struct ReplayResults {
     }
 
     mutating func file(
-        _ replay: inout FileReplay, failure: JobLedgerError?, emit: (JobState) -> Void, reject: (JobLedgerError) -> Void,
-        torn: (TornWrite) -> Void
+        _ replay: inout FileReplay, failure: JobLedgerError?, emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
+        reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
     ) {
         summary.files += 1
-        jobs.check(&replay)
+        filesLeft -= 1
+        jobs.check(&replay, last: filesLeft == 0)
         if let failure {
             self.problem(failure, reject: reject)
             return
@@ -188,10 +221,109 @@ struct ReplayResults {
                 emit(state)
                 summary.jobs += 1
             },
+            write: { bytes in
+                write(bytes)
+                summary.jobs += 1
+            },
             reject: { error in
                 reject(error)
                 summary.problems += 1
             })
+    }
+}
+
+extension ReplayResults {
+    /// Hands on a file split into ranges from its ranges' replays, in order, without merging
+    /// them: the file's problems, then its jobs in order of their first line, each range's
+    /// numbered after the lines of the ranges before it. Jobs another range began are skipped
+    /// (``FileReplay/carry(across:log:)`` carried them on in the range that began them), and
+    /// consecutive rendered jobs are written at once.
+    mutating func split(
+        _ parts: inout [FileReplay], emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
+        reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
+    ) {
+        summary.files += 1
+        filesLeft -= 1
+        var bases: [Int] = []
+        var lines = 0
+        for index in parts.indices {
+            bases.append(lines)
+            lines += parts[index].lines
+            // Every range but the first is noted as part of the same file.
+            if index > 0 { jobs.paths.removeLast() }
+            jobs.check(&parts[index], last: filesLeft == 0)
+        }
+        summary.lines += lines
+        if let tail = parts.last!.tornTail {
+            torn(TornWrite(file: tail.file, line: tail.line + bases.last!, byteCount: tail.byteCount, moved: tail.moved))
+        }
+        func shifted(_ error: JobLedgerError, _ base: Int) -> JobLedgerError {
+            var moved = error
+            moved.line = error.line.map { $0 + base }
+            return moved
+        }
+        // A file named after a job that holds that job's lines: its log, under finish's rule.
+        var own: (part: Int, slot: Int)?
+        if let stem = parts[0].stem {
+            for part in parts.indices where own == nil {
+                if let slot = parts[part].slots.firstIndex(where: { !$0.carried && $0.job == stem }) { own = (part, slot) }
+            }
+        }
+        if let stem = parts[0].stem, let own {
+            var candidates: [JobLedgerError] = []
+            var foreign: (line: Int, job: JobID)?
+            for (index, part) in parts.enumerated() {
+                candidates += part.fileProblems.map { shifted($0, bases[index]).about(job: stem.rawValue) }
+                if foreign == nil, let first = part.firstForeignLine { foreign = (first.line + bases[index], first.job) }
+            }
+            if let foreign { candidates.append(FileReplay.foreignLine(foreign, in: stem, file: parts[0].file)) }
+            let home = parts[own.part]
+            if home.slots[own.slot].rejected { candidates.append(shifted(home.errors[own.slot]!, bases[own.part])) }
+            if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
+                reject(first)
+                summary.problems += 1
+            } else if own.slot < home.renderedRanges.count, let bytes = home.renderedRanges[own.slot] {
+                write(home.rendered[bytes])
+                summary.jobs += 1
+            } else if home.slots[own.slot].state >= 0, let state = home.snapshots[own.slot] ?? home.states[home.slots[own.slot].state] {
+                emit(state)
+                summary.jobs += 1
+            }
+            return
+        }
+        for (index, part) in parts.enumerated() {
+            for problem in part.fileProblems {
+                reject(shifted(problem, bases[index]))
+                summary.problems += 1
+            }
+        }
+        for (index, part) in parts.enumerated() {
+            var run: Range<Int>?
+            func flush() {
+                if let bytes = run { write(part.rendered[bytes]) }
+                run = nil
+            }
+            for slot in part.slots.indices where !part.slots[slot].carried {
+                if part.slots[slot].rejected {
+                    flush()
+                    reject(shifted(part.errors[slot]!, bases[index]))
+                    summary.problems += 1
+                } else if slot < part.renderedRanges.count, let bytes = part.renderedRanges[slot] {
+                    if let current = run, current.upperBound == bytes.lowerBound {
+                        run = current.lowerBound..<bytes.upperBound
+                    } else {
+                        flush()
+                        run = bytes
+                    }
+                    summary.jobs += 1
+                } else if part.slots[slot].state >= 0, let state = part.snapshots[slot] ?? part.states[part.slots[slot].state] {
+                    flush()
+                    emit(state)
+                    summary.jobs += 1
+                }
+            }
+            flush()
+        }
     }
 }
 
@@ -206,14 +338,19 @@ struct ReplayedJobs {
     /// Takes note of a file's jobs (the files come in order). A job last met in another file is a
     /// duplicate: its slot here is rejected, at the line the job first appears on — before any
     /// other problem of the slot, so this error replaces any the fold found.
-    mutating func check(_ replay: inout FileReplay) {
+    /// The last file of a replay is only checked against the others, not noted (no file follows
+    /// to meet its jobs again); `carried` slots (a job an earlier range of the file began) are
+    /// not checked again.
+    mutating func check(_ replay: inout FileReplay, last: Bool = false) {
         paths.append(replay.file)
+        if last && table.count == 0 { return }
         let ordinal = Int32(paths.count - 1)
-        for index in replay.slots.indices {
+        for index in replay.slots.indices where !replay.slots[index].carried {
             let slot = replay.slots[index]
             var id = slot.job.rawValue
             id.withUTF8 { key in
                 guard let entry = table.find(key, hash: slot.hash) else {
+                    if last { return }
                     _ = table.insert(key, hash: slot.hash, id: slot.job)
                     file.append(ordinal)
                     return
@@ -236,6 +373,14 @@ struct FileReplay {
         /// The line the job first appears on, and its id's ``JobTable/hash(_:)``.
         let line: Int
         let hash: UInt64
+        /// Where the job's first line starts and its last line so far ends (kept for a file
+        /// split into ranges, see ``ReplayPool``; 0 otherwise).
+        var firstOffset: Int64 = 0
+        var lastEnd: Int64 = 0
+        /// In a file split into ranges: whether the job has lines in another range too, and
+        /// whether an earlier range began it (then its state and problem are that range's slot's).
+        var shared = false
+        var carried = false
         /// Index into `states`, once the job's first line folded.
         var state = -1
         /// Whether the job has an error in `errors` (checked per line).
@@ -269,6 +414,14 @@ struct FileReplay {
     /// hashes to `partition` of `partitions` (and the lines that name no job, if it is 0).
     var partition = 0
     var partitions = 1
+    /// Where the line being folded starts (kept for a file split into ranges), and the slot it
+    /// was charged to (-1 for none).
+    var lineStart: Int64 = 0
+    private(set) var lineSlot = -1
+    /// Jobs turned into bytes by the thread that folded them (``Replay/run(_:render:write:reject:torn:progress:)``):
+    /// the bytes, and each slot's range of them (`nil` until rendered; none when not rendering).
+    var rendered: [UInt8] = []
+    var renderedRanges: [Range<Int>?] = []
 
     /// Progress is reported every this many lines.
     static let tickLines = 1 << 16
@@ -324,10 +477,11 @@ struct FileReplay {
                 if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
         } else {
-            var filter = PartitionFilter(partition: partition, of: partitions)
+            let owner = PartitionFilter.Owner.partition(partition, of: partitions)
+            var filter = PartitionFilter(owner)
             defer { filter.deallocate() }
             _ = try reader.forEachLine { base, count, _ in
-                let owned = filter.owns(base, count) ?? (self.decodedPartition(base, count) == self.partition)
+                let owned = filter.owns(base, count) ?? self.decodedOwner(base, count, owner)
                 if owned { self.fold(base, count) } else { self.lines += 1 }
                 if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
@@ -335,10 +489,71 @@ struct FileReplay {
         if log.size > log.end { tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(log.size - log.end), moved: false) }
     }
 
+    /// Folds every line of `range` of an opened log — a share of a file split into ranges (see
+    /// ``ReplayPool``). Line numbers count from the range's start (the merge adds the lines
+    /// before it), and each job's first and last byte in the range are kept; only the last range
+    /// reports a torn tail.
+    mutating func read(_ log: OpenedLog, range: Range<Int64>, tick: (Int) -> Void) throws(JobLedgerError) {
+        var reader = LineReader(fd: log.fd, path: file, from: range.lowerBound, to: range.upperBound)
+        // A job's last byte is noted when a run of its lines ends, not on every line.
+        var runSlot = -1
+        var runEnd: Int64 = 0
+        _ = try reader.forEachLine { base, count, after in
+            self.lineStart = after - Int64(count) - 1
+            self.fold(base, count)
+            if self.lineSlot != runSlot {
+                if runSlot >= 0 { self.slots[runSlot].lastEnd = runEnd }
+                runSlot = self.lineSlot
+            }
+            runEnd = after
+            if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+        }
+        if runSlot >= 0 { slots[runSlot].lastEnd = runEnd }
+        if range.upperBound == log.end, log.size > log.end {
+            tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(log.size - log.end), moved: false)
+        }
+    }
+
+    /// Folds the lines of `range` that belong to the jobs already in this replay (and no
+    /// others), the first of them numbered `firstLine`: how the merge of a file split into
+    /// ranges carries on a job that an earlier range began.
+    mutating func refold(_ log: OpenedLog, range: Range<Int64>, firstLine: Int) throws(JobLedgerError) {
+        let owner = PartitionFilter.Owner.jobs(table)
+        var filter = PartitionFilter(owner)
+        defer { filter.deallocate() }
+        lines = firstLine - 1
+        lastSlot = -1
+        var reader = LineReader(fd: log.fd, path: file, from: range.lowerBound, to: range.upperBound)
+        _ = try reader.forEachLine { base, count, _ in
+            if filter.owns(base, count) ?? self.decodedOwner(base, count, owner) { self.fold(base, count) } else { self.lines += 1 }
+        }
+    }
+
+    /// Turns the state of each job not rejected (as of ``asOf``) into bytes with `render`, on
+    /// the calling thread, and lets the state go; `skip` leaves a slot as it is (a job the merge
+    /// of a split file must still carry on).
+    mutating func render(_ render: Replay.Render, skip: (Int) -> Bool = { _ in false }) {
+        if renderedRanges.count < slots.count { renderedRanges += repeatElement(nil, count: slots.count - renderedRanges.count) }
+        for index in slots.indices
+        where !slots[index].rejected && !slots[index].carried && slots[index].state >= 0 && renderedRanges[index] == nil {
+            if skip(index) { continue }
+            let stateIndex = slots[index].state
+            guard let state = snapshots.removeValue(forKey: index) ?? states[stateIndex] else { continue }
+            let start = rendered.count
+            render(state, &rendered)
+            renderedRanges[index] = start..<rendered.count
+            states[stateIndex] = nil
+        }
+    }
+
     @inline(__always)
     private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int) {
         lines += 1
-        if foldPlain(base, count) { return }
+        if foldPlain(base, count) {
+            lineSlot = lastSlot
+            return
+        }
+        lineSlot = -1
         guard count <= LogLimits.maximumLineLength else {
             lastSlot = -1
             fileProblems.append(JobLedgerError.overlongLine(count, job: nil).at(file: file, line: lines))
@@ -358,6 +573,7 @@ struct FileReplay {
             if let text = decoder.jobText(base), let job = JobID(validating: text) {
                 var id = job.rawValue
                 let slot = id.withUTF8 { slotIndex(for: $0) { job } }
+                lineSlot = slot
                 reject(slot, JobLedgerError(.corruptLog, error.message, job: job.rawValue, file: file, line: lines))
             } else {
                 fileProblems.append(JobLedgerError(.corruptLog, error.message, job: decoder.jobText(base), file: file, line: lines))
@@ -400,6 +616,7 @@ struct FileReplay {
             lastSlot = slot
             lastJob = Array(job.rawValue.utf8)
         }
+        lineSlot = slot
         if slots[slot].rejected { return }
         if slots[slot].state < 0 {
             states.append(nil)
@@ -440,7 +657,7 @@ struct FileReplay {
         let hash = JobTable.hash(key)
         if let entry = table.find(key, hash: hash) { return entry }
         let job = makeID()
-        slots.append(Slot(job: job, line: lines, hash: hash))
+        slots.append(Slot(job: job, line: lines, hash: hash, firstOffset: lineStart))
         if let stem, firstForeignLine == nil, job != stem { firstForeignLine = (lines, job) }
         _ = table.insert(key, hash: hash, id: job)
         return slots.count - 1
@@ -457,30 +674,37 @@ struct FileReplay {
     /// — `<job>.jsonl` holding `<job>` — every line is that job's: a line of another job, or one
     /// too damaged to name its job, rejects the file's job (at the earliest such line), and no
     /// other job is replayed from it. In an export, such a line is reported on its own.
-    func finish(emit: (JobState) -> Void, reject: (JobLedgerError) -> Void) {
+    /// The problem of a per-job file (`<job>.jsonl`) holding a line of another job.
+    static func foreignLine(_ foreign: (line: Int, job: JobID), in stem: JobID, file: String) -> JobLedgerError {
+        JobLedgerError(
+            .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
+            job: stem.rawValue, file: file, line: foreign.line)
+    }
+
+    /// A job is handed on as the bytes ``render(_:skip:)`` made of it, if it made any, else as
+    /// its state.
+    func finish(emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void, reject: (JobLedgerError) -> Void) {
+        func deliver(_ index: Int) {
+            if index < renderedRanges.count, let range = renderedRanges[index] {
+                write(rendered[range])
+            } else if slots[index].state >= 0, let state = snapshots[index] ?? states[slots[index].state] {
+                emit(state)
+            }
+        }
         guard let stem, let own = slots.firstIndex(where: { $0.job == stem }) else {
             for problem in fileProblems { reject(problem) }
-            for (index, slot) in slots.enumerated() {
-                if let error = errors[index] {
-                    reject(error)
-                } else if slot.state >= 0, let state = snapshots[index] ?? states[slot.state] {
-                    emit(state)
-                }
+            for index in slots.indices {
+                if let error = errors[index] { reject(error) } else { deliver(index) }
             }
             return
         }
         var candidates: [JobLedgerError] = fileProblems.map { $0.about(job: stem.rawValue) }
         if let error = errors[own] { candidates.append(error) }
-        if let foreign = firstForeignLine {
-            candidates.append(
-                JobLedgerError(
-                    .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
-                    job: stem.rawValue, file: file, line: foreign.line))
-        }
+        if let foreign = firstForeignLine { candidates.append(Self.foreignLine(foreign, in: stem, file: file)) }
         if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
             reject(first)
-        } else if slots[own].state >= 0, let state = snapshots[own] ?? states[slots[own].state] {
-            emit(state)
+        } else {
+            deliver(own)
         }
     }
 }

@@ -31,10 +31,12 @@ final class ReplayPool: @unchecked Sendable {
         var opens = false
     }
 
-    /// A split file: opened once by partition 0, for all.
+    /// A split file: opened once by partition 0, for all, which also decides how it is split:
+    /// `ranges` (offsets at line starts, one more than the partitions) when its lines come grouped
+    /// by job, else by job id.
     enum Log {
         case pending
-        case open(FileReplay.OpenedLog, split: Bool)
+        case open(FileReplay.OpenedLog, split: Bool, ranges: [Int64]?)
         case failed
     }
 
@@ -46,6 +48,9 @@ final class ReplayPool: @unchecked Sendable {
         var log = Log.pending
         /// A split file's partitions not taken yet.
         var free: ClosedRange<Int>?
+        /// A file split into ranges: each range's job table, once read (see ``perform(_:count:)``).
+        var tables: [JobTable] = []
+        var ranged = 0
 
         init(slots: Int, tasks: Int) {
             replays = Array(repeating: nil, count: slots)
@@ -60,6 +65,7 @@ final class ReplayPool: @unchecked Sendable {
     let items: [ReplayItem]
     let threads: Int
     let asOf: Int?
+    let render: Replay.Render?
     /// Per item: its file's ordinal (1-based; 0 for a problem).
     let ordinals: [Int]
     let units: [Unit]
@@ -78,10 +84,11 @@ final class ReplayPool: @unchecked Sendable {
     private var running = 0
     private var sleepers = 0
 
-    init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?) {
+    init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?, render: Replay.Render?) {
         self.items = items
         self.threads = threads
         self.asOf = asOf
+        self.render = render
         var ordinals: [Int] = []
         var units: [Unit] = []
         var start = 0
@@ -122,8 +129,10 @@ final class ReplayPool: @unchecked Sendable {
 
     /// Replays every item: `problem` and `file` are called on the calling thread, in item order;
     /// `progress` with the lines read so far, now and then.
+    /// `split` gets the ranges of a file split into ranges, carried across.
     func run(
-        progress: ((Int) -> Void)?, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void
+        progress: ((Int) -> Void)?, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
+        split: (inout [FileReplay]) -> Void
     ) {
         running = threads - 1
         for index in 1..<threads {
@@ -133,13 +142,14 @@ final class ReplayPool: @unchecked Sendable {
         condition.lock()
         while next < units.count {
             let unit = next
-            if let done = pending[unit % window], done.remaining == 0 {
-                pending[unit % window] = nil
+            if pending[unit % window]?.remaining == 0 {
+                // Taken out, so the calling thread owns the replays alone (see `hand`).
+                var done = pending[unit % window].take()!
                 next += 1
                 wake()
                 let lines = linesRead
                 condition.unlock()
-                hand(units[unit], done, problem: problem, file: file)
+                hand(units[unit], &done, problem: problem, file: file, split: split)
                 if let progress, lines - reported >= FileReplay.tickLines {
                     reported = lines
                     progress(lines)
@@ -266,6 +276,7 @@ final class ReplayPool: @unchecked Sendable {
                 } catch {
                     failure = error
                 }
+                if let render, failure == nil { replay.render(render) }
                 result.lines += replay.lines - counted
                 result.replays.append((slot, replay, failure))
             }
@@ -275,6 +286,7 @@ final class ReplayPool: @unchecked Sendable {
         var replay = FileReplay(file: path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
         let log: FileReplay.OpenedLog
         let split: Bool
+        var ranges: [Int64]?
         if task.opens {
             do {
                 log = try FileReplay.open(path, followLinks: followLinks)
@@ -284,7 +296,10 @@ final class ReplayPool: @unchecked Sendable {
                 return result
             }
             split = !replay.isOwnLog(log)
-            setLog(task.unit, .open(log, split: split))
+            if split, splitByRange ?? FileReplay.isGrouped(log) {
+                ranges = FileReplay.ranges(of: log, unit.partitions, firstShare: 0.9)
+            }
+            setLog(task.unit, .open(log, split: split, ranges: ranges))
         } else {
             condition.lock()
             while case .pending = pending[task.unit % window]!.log {
@@ -294,10 +309,12 @@ final class ReplayPool: @unchecked Sendable {
             }
             let state = pending[task.unit % window]!.log
             condition.unlock()
-            guard case .open(let opened, split: true) = state else { return result }
+            guard case .open(let opened, split: true, let opened_ranges) = state else { return result }
             log = opened
             split = true
+            ranges = opened_ranges
         }
+        if let ranges { return performRange(task, unit, replay, log, ranges, count: count) }
         if split { replay.split(partition: task.partition, of: unit.partitions) }
         // The opener counts the lines (every partition reads them all).
         var counted = 0
@@ -312,6 +329,61 @@ final class ReplayPool: @unchecked Sendable {
             failure = error
         }
         if task.opens { result.lines = replay.lines - counted }
+        // Split by job, every job is folded by one partition alone: all can be rendered.
+        if let render, failure == nil { replay.render(render) }
+        result.replays.append((task.partition, replay, failure))
+        return result
+    }
+
+    /// Whether to split a large file into ranges (`true`), by job id (`false`), or as its lines
+    /// suggest (`nil`, ``FileReplay/isGrouped(_:)``): for tests.
+    var splitByRange: Bool?
+
+    /// A partition of a file split into ranges: folds every line of its range, then waits for
+    /// the other ranges, to tell its jobs met in no other range (rendered and let go here, in
+    /// parallel) from those the merge must carry on across ranges (``FileReplay/mergedRanges``).
+    private func performRange(
+        _ task: Task, _ unit: Unit, _ replay: FileReplay, _ log: FileReplay.OpenedLog, _ ranges: [Int64], count: (Int) -> Void
+    ) -> Result {
+        var replay = replay
+        var result = Result()
+        var counted = 0
+        var failure: JobLedgerError?
+        do {
+            try replay.read(log, range: ranges[task.partition]..<ranges[task.partition + 1]) { lines in
+                count(lines - counted)
+                counted = lines
+            }
+        } catch {
+            failure = error
+        }
+        result.lines = replay.lines - counted
+        let index = task.unit % window
+        condition.lock()
+        if pending[index]!.tables.isEmpty { pending[index]!.tables = Array(repeating: JobTable(buckets: 1), count: unit.partitions) }
+        pending[index]!.tables[task.partition] = replay.table
+        pending[index]!.ranged += 1
+        if pending[index]!.ranged == unit.partitions { condition.broadcast() }
+        while pending[index]!.ranged < unit.partitions {
+            sleepers += 1
+            condition.wait()
+            sleepers -= 1
+        }
+        let tables = pending[index]!.tables
+        condition.unlock()
+        if failure == nil {
+            for slot in replay.slots.indices {
+                var id = replay.slots[slot].job.rawValue
+                let hash = replay.slots[slot].hash
+                replay.slots[slot].shared = id.withUTF8 { key in
+                    tables.indices.contains { $0 != task.partition && tables[$0].find(key, hash: hash) != nil }
+                }
+            }
+            if let render {
+                let shared = replay.slots.map(\.shared)
+                replay.render(render) { shared[$0] }
+            }
+        }
         result.replays.append((task.partition, replay, failure))
         return result
     }
@@ -326,22 +398,45 @@ final class ReplayPool: @unchecked Sendable {
     /// Hands a unit's results on, in item order (closing a split file; its replay merged from its
     /// partitions', with the first failure of them).
     private func hand(
-        _ unit: Unit, _ done: Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void
+        _ unit: Unit, _ done: inout Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
+        split: (inout [FileReplay]) -> Void
     ) {
         if unit.partitions == 1 {
             for (slot, item) in unit.items.enumerated() {
                 if case .problem(let error) = items[item] {
                     problem(error)
                 } else {
-                    var replay = done.replays[slot]!
+                    var replay = done.replays[slot].take()!
                     file(&replay, done.failures[slot])
                 }
             }
             return
         }
-        if case .open(let log, _) = done.log { close(log.fd) }
+        guard case .open(let log, _, let ranges) = done.log else {
+            var replay = FileReplay.merged(done.replays.compactMap { $0 })
+            file(&replay, done.failures.lazy.compactMap { $0 }.first)
+            return
+        }
+        defer { close(log.fd) }
+        let failure = done.failures.lazy.compactMap { $0 }.first
+        if ranges != nil, failure == nil {
+            // Moved out, not copied: the ranges' arrays are changed below, and a second owner
+            // would make each change copy them whole.
+            var parts: [FileReplay] = []
+            for index in done.replays.indices { parts.append(done.replays[index].take()!) }
+            do {
+                try FileReplay.carry(across: &parts, log: log)
+            } catch {
+                file(&parts[0], error)
+                return
+            }
+            // The jobs that crossed a range's edge, rendered now that they are complete.
+            if let render { for index in parts.indices { parts[index].render(render) } }
+            split(&parts)
+            return
+        }
         var replay = FileReplay.merged(done.replays.compactMap { $0 })
-        file(&replay, done.failures.lazy.compactMap { $0 }.first)
+        file(&replay, failure)
     }
 }
 
@@ -386,20 +481,28 @@ extension FileReplay {
         return id.withUTF8 { partition(of: $0, partitions) }
     }
 
-    /// The partition of a line found by decoding it, its job identified as `fold` does: the
-    /// decoded id, or, for a line that fails, the valid id it names; else none (partition 0).
-    mutating func decodedPartition(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+    /// Whether `owner` folds a line, its job found by decoding it and identified as `fold` does:
+    /// the decoded id, or, for a line that fails, the valid id it names; a line naming none is
+    /// partition 0's.
+    mutating func decodedOwner(_ base: UnsafePointer<UInt8>, _ count: Int, _ owner: PartitionFilter.Owner) -> Bool {
+        func owns(_ job: JobID) -> Bool {
+            var id = job.rawValue
+            return id.withUTF8 { owner.owns($0) }
+        }
         do throws(LineError) {
             try decoder.decode(base, count: count)
         } catch {
-            guard let text = decoder.jobText(base), let job = JobID(validating: text) else { return 0 }
-            return Self.partition(of: job, partitions)
+            guard let text = decoder.jobText(base), let job = JobID(validating: text) else { return owner.ownsLinesWithoutJob }
+            return owns(job)
         }
         if !decoder.job.escaped {
-            return Self.partition(of: UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start), partitions)
+            let key = UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start)
+            // An invalid id names no job (`fold` reports the line on its own).
+            if JobID.problem(with: key) != nil { return owner.ownsLinesWithoutJob }
+            return owner.owns(key)
         }
-        guard let job = try? decoder.jobID(base) else { return 0 }
-        return Self.partition(of: job, partitions)
+        guard let job = try? decoder.jobID(base) else { return owner.ownsLinesWithoutJob }
+        return owns(job)
     }
 
     /// One file's replay from its partitions': the slots in order of their first line (a job's
@@ -438,9 +541,160 @@ extension FileReplay {
             for (slot, error) in part.errors { merged.errors[moved[p][slot]] = error }
             for (slot, state) in part.snapshots { merged.snapshots[moved[p][slot]] = state }
         }
+        for (p, part) in parts.enumerated() {
+            for (slot, range) in part.renderedRanges.enumerated() {
+                guard let range else { continue }
+                if merged.renderedRanges.count < merged.slots.count {
+                    merged.renderedRanges = Array(repeating: nil, count: merged.slots.count)
+                }
+                let start = merged.rendered.count
+                merged.rendered.append(contentsOf: part.rendered[range])
+                merged.renderedRanges[moved[p][slot]] = start..<merged.rendered.count
+            }
+        }
         merged.fileProblems = parts.flatMap(\.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
         merged.firstForeignLine = parts.compactMap(\.firstForeignLine).min { $0.line < $1.line }
         return merged
+    }
+
+    /// Whether a file's lines come grouped by job (most lines followed by one of the same job,
+    /// judged from its first 64 KB): then it is split into ranges, each read by one thread, and
+    /// only the jobs that cross a range's edge are carried on by the merge; lines interleaved
+    /// from many jobs are better split by job id.
+    static func isGrouped(_ log: OpenedLog) -> Bool {
+        let sample = Int(min(log.end, 64 << 10))
+        guard sample > 0 else { return false }
+        var bytes = [UInt8](repeating: 0, count: sample)
+        let read = bytes.withUnsafeMutableBytes { pread(log.fd, $0.baseAddress!, sample, 0) }
+        guard read == sample else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            var start = 0
+            var lines = 0
+            var changes = 0
+            var last: (start: Int, count: Int) = (0, -1)
+            while start < sample, let newline = memchr(base + start, 0x0A, sample - start) {
+                let end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+                lines += 1
+                if let jobStart = PartitionFilter.jobStart(base + start, end - start),
+                    let quote = memchr(base + start + jobStart, Int32(UInt8(ascii: "\"")), end - start - jobStart)
+                {
+                    let id = (start: start + jobStart, count: UnsafeRawPointer(quote) - UnsafeRawPointer(base + start + jobStart))
+                    if id.count != last.count || memcmp(base + id.start, base + last.start, id.count) != 0 { changes += 1 }
+                    last = id
+                } else {
+                    changes += 1
+                    last = (0, -1)
+                }
+                start = end + 1
+            }
+            return lines >= 8 && changes * 4 <= lines
+        }
+    }
+
+    /// Offsets splitting a log's committed lines into `partitions` ranges of about equal size
+    /// (the first `firstShare` of an equal share: the calling thread takes it, and merges
+    /// afterwards), each starting at a line's start.
+    static func ranges(of log: OpenedLog, _ partitions: Int, firstShare: Double) -> [Int64] {
+        let unit = Double(log.end) / (Double(partitions - 1) + firstShare)
+        var offsets: [Int64] = [0]
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        for p in 1..<partitions {
+            var at = max(offsets[p - 1], Int64(unit * (firstShare + Double(p - 1))))
+            // The range begins after the first newline at or after its share's start.
+            var start = log.end
+            search: while at < log.end {
+                let wanted = Int(min(Int64(buffer.count), log.end - at))
+                let read = buffer.withUnsafeMutableBytes { pread(log.fd, $0.baseAddress!, wanted, off_t(at)) }
+                if read <= 0 { break }
+                if let newline = buffer.withUnsafeBytes({ memchr($0.baseAddress!, 0x0A, read) }) {
+                    start = at + Int64(buffer.withUnsafeBytes { UnsafeRawPointer(newline) - $0.baseAddress! }) + 1
+                    break search
+                }
+                at += Int64(read)
+            }
+            offsets.append(start)
+        }
+        offsets.append(log.end)
+        return offsets
+    }
+
+    /// Carries on, range after range, the jobs a range met that an earlier one began: their
+    /// lines in the later range are folded onto their state in the range that began them,
+    /// numbered as one thread would number them, and the later slot is marked `carried` (its own
+    /// fold, from no state, is dropped). Jobs met in one range only are left as they are.
+    static func carry(across parts: inout [FileReplay], log: OpenedLog) throws(JobLedgerError) {
+        // The jobs met in more than one range: the range and slot that began each.
+        var shared = JobTable(buckets: 16)
+        var owners: [(part: Int, slot: Int)] = []
+        var base = 0
+        for part in parts.indices {
+            var carried: [(owner: (part: Int, slot: Int), slot: Int)] = []
+            for index in parts[part].slots.indices where parts[part].slots[index].shared {
+                let slot = parts[part].slots[index]
+                var id = slot.job.rawValue
+                if let known = id.withUTF8({ shared.find($0, hash: slot.hash) }) {
+                    carried.append((owners[known], index))
+                    parts[part].slots[index].carried = true
+                } else {
+                    _ = id.withUTF8 { shared.insert($0, hash: slot.hash, id: slot.job) }
+                    owners.append((part, index))
+                }
+            }
+            if !carried.isEmpty { try carry(carried, into: &parts, from: part, lineBase: base, log: log) }
+            base += parts[part].lines
+        }
+    }
+
+    /// Folds the lines range `part` holds of the `carried` jobs onto their states in the ranges
+    /// that began them, in one pass over the span of the range that holds them.
+    private static func carry(
+        _ carried: [(owner: (part: Int, slot: Int), slot: Int)], into parts: inout [FileReplay], from part: Int, lineBase: Int,
+        log: OpenedLog
+    ) throws(JobLedgerError) {
+        // Line numbers of the range that began a job count from its own start.
+        var bases: [Int] = []
+        var lines = 0
+        for index in parts.indices {
+            bases.append(lines)
+            lines += parts[index].lines
+        }
+        var fixer = FileReplay(file: parts[part].file, ordinal: parts[part].ordinal, asOf: parts[part].asOf)
+        for (owner, _) in carried {
+            let home = parts[owner.part]
+            var slot = home.slots[owner.slot]
+            var id = slot.job.rawValue
+            _ = id.withUTF8 { fixer.table.insert($0, hash: slot.hash, id: slot.job) }
+            if slot.state >= 0 {
+                fixer.states.append(home.states[slot.state])
+                slot.state = fixer.states.count - 1
+            }
+            if let error = home.errors[owner.slot] { fixer.errors[fixer.slots.count] = error }
+            if let snapshot = home.snapshots[owner.slot] { fixer.snapshots[fixer.slots.count] = snapshot }
+            fixer.slots.append(slot)
+        }
+        let spans = carried.map { parts[part].slots[$0.slot] }
+        let first = spans.min { $0.firstOffset < $1.firstOffset }!
+        let end = spans.map(\.lastEnd).max()!
+        try fixer.refold(log, range: first.firstOffset..<end, firstLine: first.line + lineBase)
+        for (index, (owner, _)) in carried.enumerated() {
+            let fixed = fixer.slots[index]
+            if fixed.rejected && !parts[owner.part].slots[owner.slot].rejected {
+                // Numbered in the whole file; the range that began the job numbers from its start.
+                var error = fixer.errors[index]!
+                error.line = error.line.map { $0 - bases[owner.part] }
+                parts[owner.part].errors[owner.slot] = error
+                parts[owner.part].slots[owner.slot].rejected = true
+            }
+            if fixed.state >= 0 {
+                if parts[owner.part].slots[owner.slot].state < 0 {
+                    parts[owner.part].states.append(nil)
+                    parts[owner.part].slots[owner.slot].state = parts[owner.part].states.count - 1
+                }
+                parts[owner.part].states[parts[owner.part].slots[owner.slot].state] = fixer.states[fixed.state]
+            }
+            parts[owner.part].snapshots[owner.slot] = fixer.snapshots[index]
+        }
     }
 }
 
@@ -453,17 +707,34 @@ extension FileReplay {
 /// reader that reaches `job` reads these bytes, and one that stops before (a bad `seq` or `at`)
 /// names none. Other lines are left to ``FileReplay/decodedPartition(_:_:)``.
 struct PartitionFilter {
-    let partition: Int
-    let partitions: Int
+    /// Whose lines are folded: a partition's of a file split by job, or the given jobs'.
+    enum Owner {
+        case partition(Int, of: Int)
+        case jobs(JobTable)
+
+        @inline(__always)
+        func owns(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+            switch self {
+            case .partition(let partition, let partitions): FileReplay.partition(of: key, partitions) == partition
+            case .jobs(let table): table.find(key, hash: JobTable.hash(key)) != nil
+            }
+        }
+
+        /// Whether the lines that name no job are folded (by partition 0 of a split file).
+        var ownsLinesWithoutJob: Bool {
+            if case .partition(let partition, _) = self { partition == 0 } else { false }
+        }
+    }
+
+    let owner: Owner
     /// The last id whose partition was worked out (as long as the longest valid id; none while
     /// `length` is 0), and whether it is this partition's.
     private let job: UnsafeMutableRawPointer
     private var length = 0
     private var isThis = false
 
-    init(partition: Int, of partitions: Int) {
-        self.partition = partition
-        self.partitions = partitions
+    init(_ owner: Owner) {
+        self.owner = owner
         job = .allocate(byteCount: 128, alignment: 8)
     }
 
@@ -472,7 +743,7 @@ struct PartitionFilter {
     /// Whether this partition folds the line; `nil` when the line must be decoded to tell.
     @inline(__always)
     mutating func owns(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {
-        guard n <= LogLimits.maximumLineLength else { return partition == 0 }
+        guard n <= LogLimits.maximumLineLength else { return owner.ownsLinesWithoutJob }
         guard let start = Self.jobStart(p, n) else { return nil }
         let length = self.length
         if length > 0, n - start > length, p[start + length] == UInt8(ascii: "\""), same(p + start, length) { return isThis }
@@ -534,7 +805,7 @@ struct PartitionFilter {
         guard let end = memchr(p + start, Int32(UInt8(ascii: "\"")), n - start) else { return nil }
         let length = UnsafeRawPointer(end) - UnsafeRawPointer(p + start)
         if memchr(p + start, Int32(UInt8(ascii: "\\")), length) != nil { return nil }
-        let mine = FileReplay.partition(of: UnsafeBufferPointer(start: p + start, count: length), partitions) == partition
+        let mine = owner.owns(UnsafeBufferPointer(start: p + start, count: length))
         if length > 0 && length <= 128 {
             job.copyMemory(from: p + start, byteCount: length)
             self.length = length

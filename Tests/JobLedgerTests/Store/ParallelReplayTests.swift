@@ -11,13 +11,40 @@ import Glibc
 /// over threads and for files split between them (every file split, with `splitSize` 0).
 @Suite struct ParallelReplayTests {
     /// Every call a replay makes, in order, then its summary.
-    static func transcript(_ paths: [String], threads: Int, splitSize: Int64 = 4 << 20, asOf: Int? = nil) -> [String] {
+    /// With `byRange`, a split file is split into ranges (`true`) or by job id (`false`); with
+    /// `render`, jobs are rendered on the replaying threads and written on the calling one.
+    static func transcript(
+        _ paths: [String], threads: Int, splitSize: Int64 = 4 << 20, asOf: Int? = nil, byRange: Bool? = nil, render: Bool = false
+    ) -> [String] {
         var calls: [String] = []
         var replay = Replay(asOf: asOf, threads: threads)
         replay.splitSize = splitSize
-        let summary = replay.run(
-            paths, emit: { calls.append("emit \($0)") }, reject: { calls.append("reject \($0)") },
-            torn: { calls.append("torn \($0)") })
+        replay.splitByRange = byRange
+        let summary: Replay.Summary
+        if render {
+            // Each job's call rendered as text ending in 0x01; `write` may get several at once.
+            var written: [UInt8] = []
+            func drain() {
+                calls += written.split(separator: 1).map { String(decoding: $0, as: UTF8.self) }
+                written.removeAll()
+            }
+            summary = replay.run(
+                paths, render: { state, bytes in bytes += Array("emit \(state)".utf8) + [1] },
+                write: { written += $0 },
+                reject: {
+                    drain()
+                    calls.append("reject \($0)")
+                },
+                torn: {
+                    drain()
+                    calls.append("torn \($0)")
+                })
+            drain()
+        } else {
+            summary = replay.run(
+                paths, emit: { calls.append("emit \($0)") }, reject: { calls.append("reject \($0)") },
+                torn: { calls.append("torn \($0)") })
+        }
         calls.append("\(summary)")
         return calls
     }
@@ -29,12 +56,18 @@ import Glibc
         -> [String]
     {
         let one = transcript(paths, threads: 1, asOf: asOf)
+        #expect(transcript(paths, threads: 1, asOf: asOf, render: true) == one, "rendered on one thread", sourceLocation: sourceLocation)
         for threads in [2, 3, 4] {
             for splitSize: Int64 in [0, 4 << 20] {
-                let many = transcript(paths, threads: threads, splitSize: splitSize, asOf: asOf)
-                #expect(many == one, "\(threads) threads, split from \(splitSize) bytes", sourceLocation: sourceLocation)
-                if many != one, let first = zip(many, one).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
-                    Issue.record("first difference at call \(first): \(many[first]) vs \(one[first])", sourceLocation: sourceLocation)
+                for byRange in [nil, true, false] as [Bool?] {
+                    for render in [false, true] {
+                        let many = transcript(paths, threads: threads, splitSize: splitSize, asOf: asOf, byRange: byRange, render: render)
+                        let what = "\(threads) threads, split from \(splitSize) bytes, by range \(byRange.map(String.init) ?? "as the lines suggest"), rendered \(render)"
+                        #expect(many == one, "\(what)", sourceLocation: sourceLocation)
+                        if many != one, let first = zip(many, one).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                            Issue.record("\(what): first difference at call \(first): \(many[first]) vs \(one[first])", sourceLocation: sourceLocation)
+                        }
+                    }
                 }
             }
         }
@@ -105,6 +138,31 @@ import Glibc
         Self.expectSameOnEveryThreadCount([directory + "/export.jsonl"], asOf: 4)
     }
 
+    /// An export with each job's lines together (as the WORKLOAD file): split into ranges, the
+    /// jobs that cross a range's edge are carried on, damage and all, as one thread reads them.
+    @Test func aGroupedExportWithProblemsReplaysTheSame() throws {
+        let directory = Logs.temporaryDirectory()
+        let phases: [Phase] = [.completed, .training, .failed, .queued, .uploadingModel, .cancelled, .dataReady]
+        var text = ""
+        for index in 0..<60 {
+            var log = Self.lines(Logs.reaching(phases[index % phases.count]), job: "g-\(index)")
+            switch index % 10 {
+            case 1: log[log.count / 2] = log[log.count / 2].replacingOccurrences(of: #""seq":"#, with: #""seq":1"#)  // a seq error mid-job
+            case 3: log.insert("not json at all", at: log.count / 2)  // a line naming no job, inside a job's run
+            case 5: log.insert(#"{"seq":9,"at":"2026-01-01T00:00:00Z","job":"g-5","type":"nonsense"}"#, at: 1)  // charged to g-5
+            case 7: log[1] = log[1].replacingOccurrences(of: ",", with: ", ")  // not canonical
+            case 9: log += Self.lines(Logs.reaching(.queued), job: "g-0")  // g-0 again, much later: a repeat
+            default: break
+            }
+            text += log.joined(separator: "\n") + "\n"
+        }
+        try Self.write(text, to: directory + "/grouped.jsonl")
+        let one = Self.expectSameOnEveryThreadCount([directory + "/grouped.jsonl"])
+        #expect(one.filter { $0.hasPrefix("emit ") }.count > 40)
+        #expect(one.filter { $0.hasPrefix("reject ") }.count >= 6)
+        Self.expectSameOnEveryThreadCount([directory + "/grouped.jsonl"], asOf: 3)
+    }
+
     /// A directory whose files disagree: duplicates across files (per-job logs and exports),
     /// foreign lines in per-job files, a file named after a job that holds others, damage first.
     @Test func aDirectoryOfDisagreeingFilesReplaysTheSame() throws {
@@ -166,9 +224,14 @@ import Glibc
         var export: [String] = []
         for index in 0..<300 { export += Self.lines(Logs.reaching(.completed), job: "e-\(index)") }
         try Self.write(export.joined(separator: "\n") + "\n", to: directory + "/export/all.jsonl")
+        let one = Self.transcript([directory], threads: 1)
         for splitSize: Int64 in [0, 1 << 10] {
-            let one = Self.transcript([directory], threads: 1)
-            for threads in [2, 3] { #expect(Self.transcript([directory], threads: threads, splitSize: splitSize) == one) }
+            for threads in [2, 3] {
+                for byRange in [nil, true, false] as [Bool?] {
+                    #expect(Self.transcript([directory], threads: threads, splitSize: splitSize, byRange: byRange) == one)
+                    #expect(Self.transcript([directory], threads: threads, splitSize: splitSize, byRange: byRange, render: true) == one)
+                }
+            }
         }
         #expect(Self.transcript([directory], threads: 1).filter { $0.hasPrefix("emit ") }.count == 301)
     }
