@@ -18,6 +18,8 @@ enum Benchmark {
         /// Jobs in the batched durable append (0: all of the workload).
         var batchJobs = 0
         var skipBaseline = false
+        /// Seconds each concurrent-writer configuration appends per run (0: skip them).
+        var writerSeconds = 2.0
         var json = false
         var directory = "/tmp"
         /// Another build's `jobledger` (e.g. an older commit's), whose whole-process replay of the
@@ -27,14 +29,20 @@ enum Benchmark {
 
     static let usage = """
         usage: jobledger-bench [--jobs N] [--runs N] [--per-event N] [--batch N] [--batch-jobs N]
-                               [--skip-baseline] [--json] [--dir DIR] [--baseline-cli PATH]
+                               [--writer-seconds S] [--skip-baseline] [--json] [--dir DIR]
+                               [--baseline-cli PATH]
                jobledger-bench hostile [--json]    (only the hostile-input figures)
+               jobledger-bench writers [--dir DIR] [--seconds S] [--runs N] [--json]
+                                                   (only the concurrent-writer figures)
                jobledger-bench workload FILE [JOBS]
           --jobs N        jobs in the workload (16 events each; default 100000)
           --runs N        runs of each timed figure; the median is reported (default 5)
           --per-event N   events in the one-durable-append-per-event sample (default 4096)
           --batch N       events per batch in the batched durable append (default 16384)
           --batch-jobs N  jobs appended in batches (default: all)
+          --writer-seconds S  how long each concurrent-writer figure (1, 4, 16, 64 threads
+                          to their own jobs; 16 threads to one job) appends per run
+                          (default 2; 0 skips them)
           --skip-baseline skip the JSONDecoder baseline (it takes seconds)
           --json          print only the JSON object
           --dir DIR       where to write the workload and the stores (default /tmp)
@@ -54,6 +62,9 @@ enum Benchmark {
             case "--batch": guard let n = number(), n > 0 else { return nil }; options.batchSize = n
             case "--batch-jobs": guard let n = number() else { return nil }; options.batchJobs = n
             case "--skip-baseline": options.skipBaseline = true
+            case "--writer-seconds":
+                guard let s = rest.popFirst().flatMap(Double.init), s >= 0 else { return nil }
+                options.writerSeconds = s
             case "--json": options.json = true
             case "--dir": guard let dir = rest.popFirst() else { return nil }; options.directory = dir
             case "--baseline-cli": guard let path = rest.popFirst() else { return nil }; options.baselineCLI = path
@@ -137,6 +148,10 @@ enum Benchmark {
             }
             report.add("bare write+fsync per event", events: sample, seconds: bare.sorted()[bare.count / 2])
             report.add("durable append per event", events: sample, seconds: ours.sorted()[ours.count / 2])
+        }
+
+        if options.writerSeconds > 0 {
+            WriterBenchmark.add(to: &report, root: root, seconds: options.writerSeconds, runs: min(3, options.runs), options: options)
         }
 
         let batchJobs = options.batchJobs == 0 ? options.jobs : min(options.batchJobs, options.jobs)
@@ -308,6 +323,8 @@ struct Report {
     var figures: [(name: String, events: Int, seconds: Double)] = []
     var peakMemoryKB: [String: Int] = [:]
     var fileBytes = 0
+    /// The table's first line, if not the workload's.
+    var title: String?
 
     init(options: Benchmark.Options) { self.options = options }
 
@@ -338,12 +355,19 @@ struct Report {
         if let ours = rate("durable append in batches"), let bare = rate("bare batched write+syncfs") {
             ratios.append(("batched append time / bare batched time", bare / ours))
         }
+        let one = WriterBenchmark.Setup(threads: 1, oneJob: false)
+        for setup in WriterBenchmark.setups where setup != one {
+            if let many = rate(setup.name), let single = rate(one.name) {
+                let what = setup.oneJob ? "\(setup.threads) writers to 1 job" : "\(setup.threads) writers"
+                ratios.append(("\(what) / 1 writer", many / single))
+            }
+        }
         return ratios
     }
 
     func print(json: Bool) {
         if !json {
-            Swift.print("JobLedger benchmark: \(options.jobs) jobs, \(options.jobs * 16) events, \(fileBytes / 1_000_000) MB")
+            Swift.print(title ?? "JobLedger benchmark: \(options.jobs) jobs, \(options.jobs * 16) events, \(fileBytes / 1_000_000) MB")
             Swift.print("")
             let width = figures.map(\.name.count).max() ?? 10
             for figure in figures {

@@ -50,15 +50,18 @@ public final class DirectoryStore: EventStore {
             /// Where the last reported torn tail began, so each is reported once.
             var reportedTornAt: Int64?
         }
-        let cache: Mutex<Cache>
-        init(_ reader: JobLogReader) { cache = Mutex(Cache(reader: reader)) }
+        /// Held through an append's write and sync (``GroupCommit``), so a lock whose waiters sleep.
+        let cache: OSLock<Cache>
+        init(_ reader: JobLogReader) { cache = OSLock(Cache(reader: reader)) }
 
         func withValue<Result: Sendable>(_ body: (inout Cache) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result {
             try cache.withLock { value throws(JobLedgerError) -> Result in try body(&value) }
         }
     }
 
-    private let handles = Mutex<[JobID: JobHandle]>([:])
+    private let handles = OSLock<[JobID: JobHandle]>([:])
+    /// The syncs of a durable read-write store.
+    private let commit: GroupCommit?
 
     /// Opens a store in `directory`.
     /// - Parameters:
@@ -78,6 +81,7 @@ public final class DirectoryStore: EventStore {
         case nil: throw JobLedgerError(.io, "no such directory", file: directory)
         case .file, .symlink, .other: throw JobLedgerError(.io, "not a directory", file: directory)
         }
+        commit = mode == .readWrite && durability == .fsync ? try GroupCommit(directory: directory) : nil
     }
 
     /// The path of a job's log file.
@@ -149,12 +153,10 @@ public final class DirectoryStore: EventStore {
             let oldSize = cache.reader.offset
             do throws(JobLedgerError) {
                 try FileIO.writeAll(fd, bytes, file)
-                if durability == .fsync {
-                    try FileIO.sync(fd, file)
-                    // A log that was empty may be new (made now, or by a first append that then
-                    // failed or crashed): its directory entry must be durable too.
-                    if created || oldSize == 0 { try FileIO.syncDirectory(directory) }
-                }
+                // One sync with every append waiting at this moment, this job's locks held until
+                // it completes. A log that was empty may be new (made now, or by a first append
+                // that then failed or crashed): its directory entry must be durable too.
+                try commit?.sync([(fd, file)], newEntry: created || oldSize == 0)
             } catch {
                 // Not acknowledged: take back whatever part reached the file, and a log made
                 // for this append (others check, after locking, that a log is still linked).
@@ -264,16 +266,7 @@ public final class DirectoryStore: EventStore {
                     }
                     written += 1
                 }
-                if durability == .fsync, try !FileIO.syncFileSystem(directory) {
-                    for (index, job) in sorted.enumerated() {
-                        do throws(JobLedgerError) {
-                            try FileIO.sync(descriptors[index], path(of: job))
-                        } catch {
-                            throw error.about(job: job.rawValue)
-                        }
-                    }
-                    if created { try FileIO.syncDirectory(directory) }
-                }
+                try commit?.sync(sorted.indices.map { (descriptors[$0], path(of: sorted[$0])) }, newEntry: created)
             } catch {
                 for index in 0..<min(written + 1, sorted.count) {
                     let file = path(of: sorted[index])

@@ -165,16 +165,6 @@ enum FileIO {
         return unsafeBitCast(symbol, to: SyncFS.self)
     }()
 
-    /// Makes everything written to the file system holding `path` durable, with one call where
-    /// the platform has `syncfs`; `nil` if it has not (callers then sync file by file).
-    static func syncFileSystem(_ path: String) throws(JobLedgerError) -> Bool {
-        guard let syncfs else { return false }
-        let fd = try openDirectory(path)
-        defer { close(fd) }
-        guard syncfs(fd) == 0 else { throw failure("sync the file system of", path) }
-        return true
-    }
-
     /// Makes a directory's entries (new files) durable.
     static func syncDirectory(_ path: String) throws(JobLedgerError) {
         let fd = try openDirectory(path)
