@@ -24,35 +24,52 @@ import Darwin
 /// its bytes back. Locks: the leader holds only its own job's lock while it syncs, and waiting
 /// never takes another lock, so appenders of different jobs cannot deadlock here.
 final class GroupCommit: @unchecked Sendable {
-    /// One append waiting for its sync.
+    /// One append waiting for its sync, woken by its own condition variable (so finishing a sync
+    /// wakes its group and the next leader, not every waiting appender).
     private final class Member {
         let files: [(fd: Int32, path: String)]
         let newEntry: Bool
-        /// Set by the leader of the sync that covered it (under the condition's lock).
+        let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        // Under the group's mutex:
+        /// Set by the leader of the sync that covered it.
         var done = false
         var failure: JobLedgerError?
+        /// Chosen to lead the next sync.
+        var leads = false
 
         init(files: [(fd: Int32, path: String)], newEntry: Bool) {
             self.files = files
             self.newEntry = newEntry
+            condition.initialize(to: pthread_cond_t())
+            pthread_cond_init(condition, nil)
+        }
+
+        deinit {
+            pthread_cond_destroy(condition)
+            condition.deallocate()
         }
     }
 
     let directory: String
     /// The store's directory, opened once for `syncfs`; `-1` where there is no `syncfs`.
     private let directoryFD: Int32
-    private let condition = OSCondition()
-    // Under the condition's lock:
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    // Under the mutex:
     private var waiting: [Member] = []
-    private var syncing = false
+    /// Whether a sync is running or its next leader is chosen.
+    private var led = false
 
     init(directory: String) throws(JobLedgerError) {
         self.directory = directory
         directoryFD = FileIO.syncfs == nil ? -1 : try FileIO.openDirectory(directory)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
     }
 
     deinit {
         if directoryFD >= 0 { close(directoryFD) }
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 
     /// Makes durable what the caller wrote to `files` (and, with `newEntry`, their directory
@@ -61,31 +78,42 @@ final class GroupCommit: @unchecked Sendable {
     /// - Throws: the sync's `io_error` (the caller takes its bytes back).
     func sync(_ files: [(fd: Int32, path: String)], newEntry: Bool) throws(JobLedgerError) {
         let me = Member(files: files, newEntry: newEntry)
-        condition.lock()
+        pthread_mutex_lock(mutex)
         waiting.append(me)
-        while !me.done {
-            if syncing {
-                condition.wait()
-                continue
-            }
+        if led {
+            while !me.done && !me.leads { pthread_cond_wait(me.condition, mutex) }
+        } else {
+            led = true
+            me.leads = true
+        }
+        var woken: [Member] = []
+        if !me.done {
+            // Lead: one sync for everyone waiting now (this appender among them).
             let group = waiting
             waiting = []
-            syncing = true
-            condition.unlock()
+            pthread_mutex_unlock(mutex)
             let failure = Self.sync(group, directory: directory, directoryFD: directoryFD)
-            condition.lock()
-            for member in group + (failure == nil ? [] : waiting) {
+            pthread_mutex_lock(mutex)
+            let finished = failure == nil ? group : group + waiting
+            if failure != nil { waiting = [] }
+            for member in finished {
                 member.done = true
                 member.failure = failure
+                if member !== me { woken.append(member) }
             }
-            if failure != nil { waiting = [] }
-            syncing = false
-            condition.broadcast()
+            if let next = waiting.first {
+                next.leads = true
+                woken.append(next)
+            } else {
+                led = false
+            }
         }
-        condition.unlock()
+        pthread_mutex_unlock(mutex)
+        // Signalled after unlocking, so a woken appender does not wait for the mutex; `woken`
+        // keeps each condition variable alive until then.
+        for member in woken { pthread_cond_signal(member.condition) }
         if let failure = me.failure { throw failure }
     }
-
     /// One sync for a whole group; the error if it failed.
     private static func sync(_ group: [Member], directory: String, directoryFD: Int32) -> JobLedgerError? {
         let files = group.flatMap(\.files)
