@@ -26,11 +26,14 @@ enum WriterBenchmark {
     static let setups = [1, 4, 16, 64].map { Setup(threads: $0, oneJob: false) } + [Setup(threads: 16, oneJob: true)]
 
     static let usage = """
-        usage: jobledger-bench writers [--dir DIR] [--seconds S] [--runs N] [--threads N] [--json]
+        usage: jobledger-bench writers [--dir DIR] [--seconds S] [--runs N] [--threads N]
+                                       [--batch-jobs N] [--json]
           --dir DIR     where to make the stores (default /tmp)
           --seconds S   how long each configuration appends per run (default 2)
           --runs N      rounds over all configurations; the median is reported (default 3)
-          --threads N   only N threads to their own jobs (e.g. to profile one figure)
+          --threads N   only N threads to their own jobs (e.g. to profile one figure; 0: none)
+          --batch-jobs N  also the batched durable append of N jobs' events (16 each, batches
+                        of 16384) beside its bare write+syncfs floor (default 0: not run)
           --json        print only the JSON object
         """
 
@@ -38,6 +41,7 @@ enum WriterBenchmark {
         var options = Benchmark.Options()
         var seconds = 2.0
         var only: [Setup] = setups
+        var batchJobs = 0
         var rest = arguments[...]
         options.runs = 3
         while let argument = rest.popFirst() {
@@ -52,8 +56,11 @@ enum WriterBenchmark {
                 guard let n = rest.popFirst().flatMap({ Int($0) }), n > 0 else { return fail() }
                 options.runs = n
             case "--threads":
-                guard let n = rest.popFirst().flatMap({ Int($0) }), n > 0 else { return fail() }
-                only = [Setup(threads: n, oneJob: false)]
+                guard let n = rest.popFirst().flatMap({ Int($0) }), n >= 0 else { return fail() }
+                only = n == 0 ? [] : [Setup(threads: n, oneJob: false)]
+            case "--batch-jobs":
+                guard let n = rest.popFirst().flatMap({ Int($0) }), n >= 0 else { return fail() }
+                batchJobs = n
             case "--json": options.json = true
             default: return fail()
             }
@@ -64,6 +71,9 @@ enum WriterBenchmark {
         var report = Report(options: options)
         report.title = "JobLedger benchmark: durable appends from concurrent writers, \(seconds) s per configuration"
         add(only, to: &report, root: root, seconds: seconds, runs: options.runs, options: options)
+        if batchJobs > 0 {
+            Benchmark.addBatched(to: &report, jobs: batchJobs, batchSize: options.batchSize, root: root, options: options)
+        }
         report.print(json: options.json)
         return 0
     }
