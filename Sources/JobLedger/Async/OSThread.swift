@@ -84,10 +84,13 @@ final class OSCondition: @unchecked Sendable {
 /// short locks many threads take at once on few cores.
 final class OSLock<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value: Value
+    /// Behind a pointer, not a stored property: the mutex already makes access exclusive, and a
+    /// property's run-time exclusivity check costs time linear in the accesses held at once
+    /// (a batch holds a lock per job).
+    private let value = UnsafeMutablePointer<Value>.allocate(capacity: 1)
 
     init(_ value: Value) {
-        self.value = value
+        self.value.initialize(to: value)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
     }
@@ -95,11 +98,13 @@ final class OSLock<Value>: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 }

@@ -38,9 +38,9 @@ extension RecordedEvent {
         writer.key("seq")
         writer.int(seq)
         writer.key("at")
-        var at: [UInt8] = []
-        self.at.appendRFC3339(to: &at)
-        writer.raw([UInt8(ascii: "\"")] + at + [UInt8(ascii: "\"")])
+        writer.raw(CollectionOfOne(UInt8(ascii: "\"")))
+        self.at.appendRFC3339(to: &writer.bytes)
+        writer.bytes.append(UInt8(ascii: "\""))
         writer.key("job")
         writer.plainString(job.rawValue)
         writer.key("type")

@@ -52,7 +52,12 @@ public final class DirectoryStore: EventStore {
         }
         /// Held through an append's write and sync (``GroupCommit``), so a lock whose waiters sleep.
         let cache: OSLock<Cache>
-        init(_ reader: JobLogReader) { cache = OSLock(Cache(reader: reader)) }
+        /// The log's path (the store's ``DirectoryStore/path(of:)``, made once).
+        let path: String
+        init(_ reader: JobLogReader) {
+            cache = OSLock(Cache(reader: reader))
+            path = reader.path
+        }
 
         func withValue<Result: Sendable>(_ body: (inout Cache) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result {
             try cache.withLock { value throws(JobLedgerError) -> Result in try body(&value) }
@@ -89,12 +94,17 @@ public final class DirectoryStore: EventStore {
         directory.hasSuffix("/") ? directory + job.fileName : directory + "/" + job.fileName
     }
 
-    private func handle(_ job: JobID) -> JobHandle {
+    private func handle(_ job: JobID) -> JobHandle { handles([job])[0] }
+
+    /// The jobs' handles, made as needed, under one lock.
+    private func handles(_ jobs: [JobID]) -> [JobHandle] {
         handles.withLock { handles in
-            if let handle = handles[job] { return handle }
-            let handle = JobHandle(JobLogReader(job: job, path: path(of: job)))
-            handles[job] = handle
-            return handle
+            jobs.map { job in
+                if let handle = handles[job] { return handle }
+                let handle = JobHandle(JobLogReader(job: job, path: path(of: job)))
+                handles[job] = handle
+                return handle
+            }
         }
     }
 
@@ -106,7 +116,8 @@ public final class DirectoryStore: EventStore {
         guard mode == .readWrite else {
             throw JobLedgerError(.io, "the store is read-only", job: job.rawValue, file: path(of: job))
         }
-        let file = path(of: job)
+        let handle = handle(job)
+        let file = handle.path
         /// The events a decision appends, folded onto `state`, numbered and written out.
         func folded(_ decision: Decision<Result>, onto state: JobState?) throws(JobLedgerError)
             -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
@@ -117,10 +128,10 @@ public final class DirectoryStore: EventStore {
                 throw error.at(file: file, line: nil)
             }
         }
-        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
             var created = false
             var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
-            var descriptor = try openLocked(job, create: false)
+            var descriptor = try openLocked(job, file, create: false)
             if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
                 // rejected first append leaves no empty file behind.
@@ -131,7 +142,7 @@ public final class DirectoryStore: EventStore {
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
                 let (state, recorded, bytes) = try folded(decision, onto: nil)
                 early = (decision, state, recorded, bytes)
-                descriptor = try openLocked(job, create: true)
+                descriptor = try openLocked(job, file, create: true)
                 created = true
             }
             let fd = descriptor!
@@ -175,8 +186,7 @@ public final class DirectoryStore: EventStore {
     /// `create` is false. A log unlinked while this waited for the lock (a failed first append
     /// removes the file it made) is opened again.
     /// - Throws: the open's or the lock's `io_error`, naming the job, as a batch's errors must.
-    private func openLocked(_ job: JobID, create: Bool) throws(JobLedgerError) -> Int32? {
-        let file = path(of: job)
+    private func openLocked(_ job: JobID, _ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
         while true {
             let fd: Int32
             do throws(JobLedgerError) {
@@ -209,87 +219,91 @@ public final class DirectoryStore: EventStore {
     /// until this returns, so a caller that saw no return must read back what it needs.
     public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
         guard mode == .readWrite else { throw JobLedgerError(.io, "the store is read-only", file: directory) }
-        let (order, grouped) = groupedByJob(batch)
-        let sorted = order.sorted()
-        let handles = sorted.map(handle)
-        let recorded = try withEveryLock(handles) { caches throws(JobLedgerError) -> [JobID: [RecordedEvent]] in
+        let groups = groupedByJob(batch)
+        // Positions below are in lock order: `sorted[position]` is the group's index in `groups`.
+        let sorted = lockOrder(groups)
+        let handles = handles(sorted.map { groups[$0].job })
+        let recorded = try withEveryLock(handles) { caches throws(JobLedgerError) -> [[RecordedEvent]] in
             var descriptors: [Int32] = []
+            descriptors.reserveCapacity(sorted.count)
             defer { for fd in descriptors where fd >= 0 { close(fd) } }
             var created = false
-            var pending: [(state: JobState?, events: [RecordedEvent], bytes: [UInt8])] = []
-            func validate(_ index: Int) throws(JobLedgerError) -> (state: JobState?, events: [RecordedEvent], bytes: [UInt8]) {
-                let job = sorted[index]
+            var pending: [(state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])] = []
+            pending.reserveCapacity(sorted.count)
+            func validate(_ position: Int) throws(JobLedgerError) -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8]) {
+                let (job, events) = groups[sorted[position]]
                 do throws(JobLedgerError) {
-                    let (state, events, bytes) = try JobState.appendingLines(
-                        grouped[job]!, to: caches[index].pointee.reader.state, job: job)
-                    return (state, events, bytes)
+                    return try JobState.appendingLines(events, to: caches[position].pointee.reader.state, job: job)
                 } catch {
-                    throw error.at(file: path(of: job), line: nil)
+                    throw error.at(file: caches[position].pointee.reader.path, line: nil)
                 }
             }
             // Existing logs are locked and brought up to date; new ones are only validated, so
             // that a rejected batch leaves no empty file behind.
             var missing: [Int] = []
-            for (index, job) in sorted.enumerated() {
-                let file = path(of: job)
-                guard let fd = try openLocked(job, create: false) else {
-                    guard caches[index].pointee.reader.state == nil else {
+            for position in sorted.indices {
+                let job = groups[sorted[position]].job
+                let file = caches[position].pointee.reader.path
+                guard let fd = try openLocked(job, file, create: false) else {
+                    guard caches[position].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                     }
                     descriptors.append(-1)
-                    missing.append(index)
-                    pending.append(try validate(index))
+                    missing.append(position)
+                    pending.append(try validate(position))
                     continue
                 }
                 descriptors.append(fd)
-                try catchUp(&caches[index].pointee, fd, exclusive: true)
+                try catchUp(&caches[position].pointee, fd, exclusive: true)
                 // An empty log may be new: its directory entry then needs syncing too.
-                if caches[index].pointee.reader.offset == 0 { created = true }
-                pending.append(try validate(index))
+                if caches[position].pointee.reader.offset == 0 { created = true }
+                pending.append(try validate(position))
             }
             // Everything is valid: create the new logs (another process may have created one
             // meanwhile: then validate again against what it wrote).
-            for index in missing {
-                let fd = try openLocked(sorted[index], create: true)!  // with create: a descriptor or an error
-                descriptors[index] = fd
-                try catchUp(&caches[index].pointee, fd, exclusive: true)
-                if caches[index].pointee.reader.offset == 0 { created = true } else { pending[index] = try validate(index) }
+            for position in missing {
+                // With create: a descriptor or an error.
+                let fd = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
+                descriptors[position] = fd
+                try catchUp(&caches[position].pointee, fd, exclusive: true)
+                if caches[position].pointee.reader.offset == 0 { created = true } else { pending[position] = try validate(position) }
             }
-            // Everything is valid: write, then sync once.
+            // Everything is valid: write, then sync once (with every append waiting at the time).
             var written = 0
             do throws(JobLedgerError) {
-                for (index, job) in sorted.enumerated() {
+                for position in sorted.indices {
                     do throws(JobLedgerError) {
-                        try FileIO.writeAll(descriptors[index], pending[index].bytes, path(of: job))
+                        try FileIO.writeAll(descriptors[position], pending[position].bytes, caches[position].pointee.reader.path)
                     } catch {
-                        throw error.about(job: job.rawValue)
+                        throw error.about(job: groups[sorted[position]].job.rawValue)
                     }
                     written += 1
                 }
-                try commit?.sync(sorted.indices.map { (descriptors[$0], path(of: sorted[$0])) }, newEntry: created)
+                try commit?.sync(sorted.indices.map { (descriptors[$0], caches[$0].pointee.reader.path) }, newEntry: created)
             } catch {
-                for index in 0..<min(written + 1, sorted.count) {
-                    let file = path(of: sorted[index])
-                    try? FileIO.truncate(descriptors[index], to: caches[index].pointee.reader.offset, file)
-                    if caches[index].pointee.reader.offset == 0 { unlink(file) }
+                for position in 0..<min(written + 1, sorted.count) {
+                    let file = caches[position].pointee.reader.path
+                    try? FileIO.truncate(descriptors[position], to: caches[position].pointee.reader.offset, file)
+                    if caches[position].pointee.reader.offset == 0 { unlink(file) }
                 }
                 throw error
             }
-            var recorded: [JobID: [RecordedEvent]] = [:]
-            for (index, job) in sorted.enumerated() {
-                caches[index].pointee.reader.state = pending[index].state
-                caches[index].pointee.reader.offset += Int64(pending[index].bytes.count)
-                caches[index].pointee.reader.lines += pending[index].events.count
-                recorded[job] = pending[index].events
+            var recorded = [[RecordedEvent]](repeating: [], count: groups.count)
+            for position in sorted.indices {
+                caches[position].pointee.reader.state = pending[position].state
+                caches[position].pointee.reader.offset += Int64(pending[position].bytes.count)
+                caches[position].pointee.reader.lines += pending[position].recorded.count
+                recorded[sorted[position]] = pending[position].recorded
             }
             return recorded
         }
-        return order.flatMap { recorded[$0]! }
+        return recorded.flatMap { $0 }
     }
 
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {
-        let file = path(of: job)
-        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> JobState? in
+        let handle = handle(job)
+        let file = handle.path
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> JobState? in
             guard let fd = try openForReading(file, &cache) else { return nil }
             defer { close(fd) }
             return cache.reader.state
@@ -297,8 +311,9 @@ public final class DirectoryStore: EventStore {
     }
 
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {
-        let file = path(of: job)
-        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> [RecordedEvent] in
+        let handle = handle(job)
+        let file = handle.path
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> [RecordedEvent] in
             guard let fd = try openForReading(file, &cache) else { return [] }
             defer { close(fd) }
             // Read up to what the cache covers: every event acknowledged when the lock was taken.
@@ -331,7 +346,7 @@ public final class DirectoryStore: EventStore {
     private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
-            guard let fd = try openLocked(cache.reader.job, create: false) else { return nil }
+            guard let fd = try openLocked(cache.reader.job, file, create: false) else { return nil }
             defer { close(fd) }
             try catchUp(&cache, fd, exclusive: true)
         }
