@@ -145,10 +145,10 @@ public final class DirectoryStore: EventStore {
                 descriptor = try openLocked(job, file, create: true)
                 created = true
             }
-            let fd = descriptor!
+            let (fd, size) = descriptor!
             defer { close(fd) }
             let before = cache.reader.offset
-            try catchUp(&cache, fd, exclusive: true)
+            try catchUp(&cache, fd, size: size, exclusive: true)
             // Decide on the state as it is now; reuse the early decision if nothing changed.
             let decision: Decision<Result>
             let (state, recorded, bytes): (JobState?, [RecordedEvent], [UInt8])
@@ -185,24 +185,25 @@ public final class DirectoryStore: EventStore {
     /// Opens a job's log for appending and takes its exclusive lock; `nil` if there is no log and
     /// `create` is false. A log unlinked while this waited for the lock (a failed first append
     /// removes the file it made) is opened again.
+    /// - Returns: the descriptor and the log's size under the lock.
     /// - Throws: the open's or the lock's `io_error`, naming the job, as a batch's errors must.
-    private func openLocked(_ job: JobID, _ file: String, create: Bool) throws(JobLedgerError) -> Int32? {
+    private func openLocked(_ job: JobID, _ file: String, create: Bool) throws(JobLedgerError) -> (fd: Int32, size: Int64)? {
         while true {
-            let fd: Int32
             do throws(JobLedgerError) {
-                guard let opened = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else { return nil }
-                fd = opened
+                guard let fd = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0), regularOnly: false) else {
+                    return nil
+                }
                 do throws(JobLedgerError) {
                     try FileIO.lock(fd, LOCK_EX, file)
+                    if let size = try FileIO.linkedSize(fd, file) { return (fd, size) }
                 } catch {
                     close(fd)
                     throw error
                 }
+                close(fd)
             } catch {
                 throw error.about(job: job.rawValue)
             }
-            if FileIO.isLinked(fd, file) { return fd }
-            close(fd)
         }
     }
 
@@ -244,7 +245,7 @@ public final class DirectoryStore: EventStore {
             for position in sorted.indices {
                 let job = groups[sorted[position]].job
                 let file = caches[position].pointee.reader.path
-                guard let fd = try openLocked(job, file, create: false) else {
+                guard let (fd, size) = try openLocked(job, file, create: false) else {
                     guard caches[position].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                     }
@@ -254,7 +255,7 @@ public final class DirectoryStore: EventStore {
                     continue
                 }
                 descriptors.append(fd)
-                try catchUp(&caches[position].pointee, fd, exclusive: true)
+                try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
                 // An empty log may be new: its directory entry then needs syncing too.
                 if caches[position].pointee.reader.offset == 0 { created = true }
                 pending.append(try validate(position))
@@ -263,9 +264,9 @@ public final class DirectoryStore: EventStore {
             // meanwhile: then validate again against what it wrote).
             for position in missing {
                 // With create: a descriptor or an error.
-                let fd = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
+                let (fd, size) = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
                 descriptors[position] = fd
-                try catchUp(&caches[position].pointee, fd, exclusive: true)
+                try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
                 if caches[position].pointee.reader.offset == 0 { created = true } else { pending[position] = try validate(position) }
             }
             // Everything is valid: write, then sync once (with every append waiting at the time).
@@ -346,12 +347,12 @@ public final class DirectoryStore: EventStore {
     private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
-            guard let fd = try openLocked(cache.reader.job, file, create: false) else { return nil }
+            guard let (fd, size) = try openLocked(cache.reader.job, file, create: false) else { return nil }
             defer { close(fd) }
-            try catchUp(&cache, fd, exclusive: true)
+            try catchUp(&cache, fd, size: size, exclusive: true)
         }
         while true {
-            guard let fd = try FileIO.open(file, O_RDONLY) else {
+            guard let fd = try FileIO.open(file, O_RDONLY, regularOnly: false) else {
                 if cache.reader.state != nil {
                     throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
                 }
@@ -359,11 +360,11 @@ public final class DirectoryStore: EventStore {
             }
             do throws(JobLedgerError) {
                 try FileIO.lock(fd, LOCK_SH, file)
-                guard FileIO.isLinked(fd, file) else {
+                guard let size = try FileIO.linkedSize(fd, file) else {
                     close(fd)
                     continue
                 }
-                try catchUp(&cache, fd, exclusive: false)
+                try catchUp(&cache, fd, size: size, exclusive: false)
             } catch {
                 close(fd)
                 throw error
@@ -372,11 +373,11 @@ public final class DirectoryStore: EventStore {
         }
     }
 
-    /// Folds what was appended since the cache was last brought up to date. With the exclusive
-    /// lock, a torn tail is moved to `.torn` (read-write stores); otherwise it is only reported.
-    private func catchUp(_ cache: inout JobHandle.Cache, _ fd: Int32, exclusive: Bool) throws(JobLedgerError) {
+    /// Folds what was appended since the cache was last brought up to date, given the log's
+    /// `size` under the lock. With the exclusive lock, a torn tail is moved to `.torn` (read-write
+    /// stores); otherwise it is only reported.
+    private func catchUp(_ cache: inout JobHandle.Cache, _ fd: Int32, size: Int64, exclusive: Bool) throws(JobLedgerError) {
         let file = cache.reader.path
-        let size = try FileIO.size(fd, file)
         if size < cache.reader.offset {
             throw JobLedgerError(
                 .corruptLog, "the log shrank from \(cache.reader.offset) to \(size) bytes", job: cache.reader.job.rawValue,

@@ -42,7 +42,7 @@ import Testing
         let shared = try JobID("shared")
         let own = try (0..<24).map { try JobID("own-\($0)") }
         let acknowledged = Mutex<[JobID: [RecordedEvent]]>([:])
-        func record(_ event: RecordedEvent) { acknowledged.withLock { $0[event.job, default: []].append(event) } }
+        @Sendable func record(_ event: RecordedEvent) { acknowledged.withLock { $0[event.job, default: []].append(event) } }
         record(try ledger.append(Logs.created(), to: shared))
         let failures = Mutex<[String]>([])
         onThreads(32) { index in
