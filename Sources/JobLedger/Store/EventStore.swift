@@ -81,7 +81,15 @@ func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: Job
                 groups.append((job, []))
             }
         }
-        groups[current].events.append(contentsOf: pending)
+        // A job's first entry is taken as it is (its array shared, not copied); one event is
+        // appended as an element, which is cheaper than appending a one-element array.
+        if groups[current].events.isEmpty {
+            groups[current].events = pending
+        } else if pending.count == 1 {
+            groups[current].events.append(pending[0])
+        } else {
+            groups[current].events.append(contentsOf: pending)
+        }
     }
     return groups
 }
