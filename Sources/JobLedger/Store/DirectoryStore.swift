@@ -9,8 +9,10 @@ import Synchronization
 ///
 /// - An append is one `write` of whole lines, under an exclusive `flock` on the job's file, so
 ///   threads and processes never write the same `seq`; a rejected event writes nothing.
-/// - With ``Durability/fsync`` every append is on disk (`fsync`) before it returns; a batch
-///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one `fsync`.
+/// - With ``Durability/fsync`` every append is on disk before it returns; a batch
+///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one sync. Appends waiting for
+///   their sync at the same moment share one (``GroupCommit``): one `syncfs` for all of them, or
+///   `fsync` for a lone one; a job's locks are held until its sync completes.
 /// - Opening a job's log for writing moves a torn write (a last line without `\n`, or the lines of
 ///   a cut batch: never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
 ///   does not parse, a gap or repeat in `seq`, another job's line or an illegal transition is
@@ -27,7 +29,8 @@ public final class DirectoryStore: EventStore {
     public enum Durability: Sendable, Hashable {
         /// Appends reach the kernel before they return; a machine crash may lose the last ones.
         case none
-        /// Appends are `fsync`ed before they return; new files' directory entries too.
+        /// Appends are on disk before they return (`fsync`, or one `syncfs` shared by the appends
+        /// waiting at that moment); new files' directory entries too.
         case fsync
     }
 
@@ -209,9 +212,9 @@ public final class DirectoryStore: EventStore {
 
     /// Appends a batch of several jobs' events: each job is brought up to date under its lock and
     /// all events validated before anything is written; then each job's lines are one write, and
-    /// with ``Durability/fsync`` one `syncfs` makes the whole batch durable (or, where the platform
-    /// has no `syncfs`, one `fsync` per file). A failed write or sync takes every job back to its
-    /// length before the batch.
+    /// with ``Durability/fsync`` one sync, shared with every append waiting at that moment, makes
+    /// the whole batch durable (`syncfs`; where the platform has none, one `fsync` per file). A
+    /// failed write or sync takes every job back to its length before the batch.
     ///
     /// What a crash can leave: each job's part of the batch is framed as one append, so after a
     /// crash every job has either all of its part or none of it (recovery drops a partial part as
