@@ -89,15 +89,16 @@ public final class Ledger: Sendable {
     /// - Throws: as ``append(_:to:at:expectedSeq:)``, for the first bad event; nothing is written.
     @discardableResult
     public func append(batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
-        let (order, grouped) = groupedByJob(batch)
-        for job in order where grouped[job]!.first?.event.type != .created {
+        let groups = groupedByJob(batch)
+        for (job, events) in groups where events[0].event.type != .created {
             if try store.state(of: job) == nil {
                 throw JobLedgerError(
-                    .unknownJob, "unknown job: it has no events, so its first must be created, not \(grouped[job]![0].event.type)",
+                    .unknownJob, "unknown job: it has no events, so its first must be created, not \(events[0].event.type)",
                     job: job.rawValue)
             }
         }
-        return try store.appendBatch(batch)
+        // Grouped already, so the store's own grouping meets each job once.
+        return try store.appendBatch(groups)
     }
 
     // MARK: Reading

@@ -18,6 +18,8 @@ enum Benchmark {
         /// Jobs in the batched durable append (0: all of the workload).
         var batchJobs = 0
         var skipBaseline = false
+        /// Seconds each concurrent-writer configuration appends per run (0: skip them).
+        var writerSeconds = 2.0
         var json = false
         var directory = "/tmp"
         /// Another build's `jobledger` (e.g. an older commit's), whose whole-process replay of the
@@ -27,14 +29,20 @@ enum Benchmark {
 
     static let usage = """
         usage: jobledger-bench [--jobs N] [--runs N] [--per-event N] [--batch N] [--batch-jobs N]
-                               [--skip-baseline] [--json] [--dir DIR] [--baseline-cli PATH]
+                               [--writer-seconds S] [--skip-baseline] [--json] [--dir DIR]
+                               [--baseline-cli PATH]
                jobledger-bench hostile [--json]    (only the hostile-input figures)
+               jobledger-bench writers [--dir DIR] [--seconds S] [--runs N] [--json]
+                                                   (only the concurrent-writer figures)
                jobledger-bench workload FILE [JOBS]
           --jobs N        jobs in the workload (16 events each; default 100000)
           --runs N        runs of each timed figure; the median is reported (default 5)
           --per-event N   events in the one-durable-append-per-event sample (default 4096)
           --batch N       events per batch in the batched durable append (default 16384)
           --batch-jobs N  jobs appended in batches (default: all)
+          --writer-seconds S  how long each concurrent-writer figure (1, 4, 16, 64 threads
+                          to their own jobs; 16 threads to one job) appends per run
+                          (default 2; 0 skips them)
           --skip-baseline skip the JSONDecoder baseline (it takes seconds)
           --json          print only the JSON object
           --dir DIR       where to write the workload and the stores (default /tmp)
@@ -54,6 +62,9 @@ enum Benchmark {
             case "--batch": guard let n = number(), n > 0 else { return nil }; options.batchSize = n
             case "--batch-jobs": guard let n = number() else { return nil }; options.batchJobs = n
             case "--skip-baseline": options.skipBaseline = true
+            case "--writer-seconds":
+                guard let s = rest.popFirst().flatMap(Double.init), s >= 0 else { return nil }
+                options.writerSeconds = s
             case "--json": options.json = true
             case "--dir": guard let dir = rest.popFirst() else { return nil }; options.directory = dir
             case "--baseline-cli": guard let path = rest.popFirst() else { return nil }; options.baselineCLI = path
@@ -156,21 +167,30 @@ enum Benchmark {
             report.add("durable append per event", events: sample, seconds: ours.sorted()[ours.count / 2])
         }
 
-        let batchJobs = options.batchJobs == 0 ? options.jobs : min(options.batchJobs, options.jobs)
-        progress(options, "batched durable appends (\(batchJobs) jobs, batches of \(options.batchSize) events)")
-        let batchLines = Workload.lines(jobs: batchJobs)
-        // Alternated, twice each, so a slow spell of the disk hits both alike.
-        var bareBatchedTimes: [Double] = []
-        var batchedTimes: [Double] = []
-        for run in 0..<2 {
-            bareBatchedTimes.append(bareBatched(batchLines, batchSize: options.batchSize, in: root + "/bare-batched-\(run)"))
-            batchedTimes.append(durableBatched(batchLines, batchSize: options.batchSize, in: root + "/ours-batched-\(run)"))
+        if options.writerSeconds > 0 {
+            WriterBenchmark.add(to: &report, root: root, seconds: options.writerSeconds, runs: min(3, options.runs), options: options)
         }
-        report.add("bare batched write+syncfs", events: batchLines.count, seconds: bareBatchedTimes.min()!)
-        report.add("durable append in batches", events: batchLines.count, seconds: batchedTimes.min()!)
+
+        let batchJobs = options.batchJobs == 0 ? options.jobs : min(options.batchJobs, options.jobs)
+        addBatched(to: &report, jobs: batchJobs, batchSize: options.batchSize, root: root, options: options)
 
         report.print(json: options.json)
         return 0
+    }
+
+    /// Batched durable appends of `jobs` jobs' events and their bare floor, alternated, twice each,
+    /// so a slow spell of the disk hits both alike; the better of each is kept.
+    static func addBatched(to report: inout Report, jobs: Int, batchSize: Int, root: String, options: Options) {
+        progress(options, "batched durable appends (\(jobs) jobs, batches of \(batchSize) events)")
+        let batchLines = Workload.lines(jobs: jobs)
+        var bareBatchedTimes: [Double] = []
+        var batchedTimes: [Double] = []
+        for run in 0..<2 {
+            bareBatchedTimes.append(bareBatched(batchLines, batchSize: batchSize, in: root + "/bare-batched-\(run)"))
+            batchedTimes.append(durableBatched(batchLines, batchSize: batchSize, in: root + "/ours-batched-\(run)"))
+        }
+        report.add("bare batched write+syncfs", events: batchLines.count, seconds: bareBatchedTimes.min()!)
+        report.add("durable append in batches", events: batchLines.count, seconds: batchedTimes.min()!)
     }
 
     // MARK: Figures
@@ -282,14 +302,14 @@ enum Benchmark {
 
     static func durableBatched(_ lines: [(job: JobID, line: [UInt8])], batchSize: Int, in directory: String) -> Double {
         let events = lines.map { try! RecordedEvent(jsonLine: String(decoding: $0.line, as: UTF8.self)) }
+        // The batches as a server would hand them over, one entry per event, made before the clock
+        // starts (the bare floor's lines are encoded beforehand too).
+        let batches = stride(from: 0, to: events.count, by: batchSize).map { index in
+            events[index..<min(events.count, index + batchSize)].map { (job: $0.job, events: [PendingEvent($0.event, at: $0.at)]) }
+        }
         let ledger = try! Ledger(directory: directory, durability: .fsync)
         let start = now()
-        var index = 0
-        while index < events.count {
-            let batch = events[index..<min(events.count, index + batchSize)].map { (job: $0.job, events: [PendingEvent($0.event, at: $0.at)]) }
-            try! ledger.append(batch: batch)
-            index += batchSize
-        }
+        for batch in batches { try! ledger.append(batch: batch) }
         return now() - start
     }
 
@@ -326,6 +346,8 @@ struct Report {
     var figures: [(name: String, events: Int, seconds: Double)] = []
     var peakMemoryKB: [String: Int] = [:]
     var fileBytes = 0
+    /// The table's first line, if not the workload's.
+    var title: String?
 
     init(options: Benchmark.Options) { self.options = options }
 
@@ -363,12 +385,19 @@ struct Report {
         if let ours = rate("durable append in batches"), let bare = rate("bare batched write+syncfs") {
             ratios.append(("batched append time / bare batched time", bare / ours))
         }
+        let one = WriterBenchmark.Setup(threads: 1, oneJob: false)
+        for setup in WriterBenchmark.setups where setup != one {
+            if let many = rate(setup.name), let single = rate(one.name) {
+                let what = setup.oneJob ? "\(setup.threads) writers to 1 job" : "\(setup.threads) writers"
+                ratios.append(("\(what) / 1 writer", many / single))
+            }
+        }
         return ratios
     }
 
     func print(json: Bool) {
         if !json {
-            Swift.print("JobLedger benchmark: \(options.jobs) jobs, \(options.jobs * 16) events, \(fileBytes / 1_000_000) MB")
+            Swift.print(title ?? "JobLedger benchmark: \(options.jobs) jobs, \(options.jobs * 16) events, \(fileBytes / 1_000_000) MB")
             Swift.print("")
             let width = figures.map(\.name.count).max() ?? 10
             for figure in figures {

@@ -18,6 +18,9 @@ case "workload":
 case "hostile":
     // `jobledger-bench hostile`: the large inputs of the hostile-inputs issue alone.
     exit(HostileBenchmark.main(Array(arguments.dropFirst())))
+case "writers":
+    // `jobledger-bench writers`: the concurrent durable-append figures alone.
+    exit(WriterBenchmark.main(Array(arguments.dropFirst())))
 default:
     exit(Benchmark.main(arguments))
 }

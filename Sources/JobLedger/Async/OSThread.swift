@@ -85,3 +85,34 @@ final class OSCondition: @unchecked Sendable {
     func signal() { pthread_cond_signal(condition) }
     func broadcast() { pthread_cond_broadcast(condition) }
 }
+
+/// A value behind a POSIX mutex. A waiter for `Synchronization.Mutex` spins before it sleeps,
+/// which burns the other core while the holder is in a `write` or an `fsync`; a waiter here sleeps
+/// at once. For locks held across I/O (a job's lock is held through its append's sync), and for
+/// short locks many threads take at once on few cores.
+final class OSLock<Value>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// Behind a pointer, not a stored property: the mutex already makes access exclusive, and a
+    /// property's run-time exclusivity check costs time linear in the accesses held at once
+    /// (a batch holds a lock per job).
+    private let value = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+
+    init(_ value: Value) {
+        self.value.initialize(to: value)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
+    }
+
+    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value.pointee)
+    }
+}

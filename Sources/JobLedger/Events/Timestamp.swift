@@ -106,27 +106,40 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             secondOfDay += 86_400
         }
         let (year, month, day) = Self.civilFromDays(days)
-        func two(_ value: Int) {
-            bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
-            bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
-        }
-        if year < 0 || year > 9999 {
+        let inRange = year >= 0 && year <= 9999
+        if !inRange {
             // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
             JSONWriter.appendDecimal(Int(year), to: &bytes)
-        } else {
-            two(Int(year) / 100)
-            two(Int(year) % 100)
         }
-        bytes.append(UInt8(ascii: "-"))
-        two(month)
-        bytes.append(UInt8(ascii: "-"))
-        two(day)
-        bytes.append(UInt8(ascii: "T"))
-        two(secondOfDay / 3600)
-        bytes.append(UInt8(ascii: ":"))
-        two(secondOfDay / 60 % 60)
-        bytes.append(UInt8(ascii: ":"))
-        two(secondOfDay % 60)
+        // `YYYY-MM-DDTHH:MM:SS` in a scratch buffer, appended at once.
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { text in
+            var count = 0
+            func two(_ value: Int) {
+                text[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
+                text[count + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                count += 2
+            }
+            func one(_ byte: UInt8) {
+                text[count] = byte
+                count += 1
+            }
+            if inRange {
+                two(Int(year) / 100)
+                two(Int(year) % 100)
+            }
+            one(UInt8(ascii: "-"))
+            two(month)
+            one(UInt8(ascii: "-"))
+            two(day)
+            one(UInt8(ascii: "T"))
+            two(secondOfDay / 3600)
+            one(UInt8(ascii: ":"))
+            two(secondOfDay / 60 % 60)
+            one(UInt8(ascii: ":"))
+            two(secondOfDay % 60)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[..<count]))
+        }
         if nanoseconds > 0 {
             bytes.append(UInt8(ascii: "."))
             var fraction = Int(nanoseconds)

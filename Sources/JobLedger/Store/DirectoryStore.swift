@@ -9,8 +9,10 @@ import Synchronization
 ///
 /// - An append is one `write` of whole lines, under an exclusive `flock` on the job's file, so
 ///   threads and processes never write the same `seq`; a rejected event writes nothing.
-/// - With ``Durability/fsync`` every append is on disk (`fsync`) before it returns; a batch
-///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one `fsync`.
+/// - With ``Durability/fsync`` every append is on disk before it returns; a batch
+///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one sync. Appends waiting for
+///   their sync at the same moment share one (``GroupCommit``): one `syncfs` for all of them, or
+///   `fsync` for a lone one; a job's locks are held until its sync completes.
 /// - Opening a job's log for writing moves a torn write (a last line without `\n`, or the lines of
 ///   a cut batch: never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
 ///   does not parse, a gap or repeat in `seq`, another job's line or an illegal transition is
@@ -27,7 +29,8 @@ public final class DirectoryStore: EventStore {
     public enum Durability: Sendable, Hashable {
         /// Appends reach the kernel before they return; a machine crash may lose the last ones.
         case none
-        /// Appends are `fsync`ed before they return; new files' directory entries too.
+        /// Appends are on disk before they return (`fsync`, or one `syncfs` shared by the appends
+        /// waiting at that moment); new files' directory entries too.
         case fsync
     }
 
@@ -50,15 +53,23 @@ public final class DirectoryStore: EventStore {
             /// Where the last reported torn tail began, so each is reported once.
             var reportedTornAt: Int64?
         }
-        let cache: Mutex<Cache>
-        init(_ reader: JobLogReader) { cache = Mutex(Cache(reader: reader)) }
+        /// Held through an append's write and sync (``GroupCommit``), so a lock whose waiters sleep.
+        let cache: OSLock<Cache>
+        /// The log's path (the store's ``DirectoryStore/path(of:)``, made once).
+        let path: String
+        init(_ reader: JobLogReader) {
+            cache = OSLock(Cache(reader: reader))
+            path = reader.path
+        }
 
         func withValue<Result: Sendable>(_ body: (inout Cache) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result {
             try cache.withLock { value throws(JobLedgerError) -> Result in try body(&value) }
         }
     }
 
-    private let handles = Mutex<[JobID: JobHandle]>([:])
+    private let handles = OSLock<[JobID: JobHandle]>([:])
+    /// The syncs of a durable read-write store.
+    private let commit: GroupCommit?
 
     /// Opens a store in `directory`.
     /// - Parameters:
@@ -78,6 +89,7 @@ public final class DirectoryStore: EventStore {
         case nil: throw JobLedgerError(.io, "no such directory", file: directory)
         case .file, .symlink, .other: throw JobLedgerError(.io, "not a directory", file: directory)
         }
+        commit = mode == .readWrite && durability == .fsync ? try GroupCommit(directory: directory) : nil
     }
 
     /// The path of a job's log file.
@@ -85,12 +97,17 @@ public final class DirectoryStore: EventStore {
         directory.hasSuffix("/") ? directory + job.fileName : directory + "/" + job.fileName
     }
 
-    private func handle(_ job: JobID) -> JobHandle {
+    private func handle(_ job: JobID) -> JobHandle { handles([job])[0] }
+
+    /// The jobs' handles, made as needed, under one lock.
+    private func handles(_ jobs: [JobID]) -> [JobHandle] {
         handles.withLock { handles in
-            if let handle = handles[job] { return handle }
-            let handle = JobHandle(JobLogReader(job: job, path: path(of: job)))
-            handles[job] = handle
-            return handle
+            jobs.map { job in
+                if let handle = handles[job] { return handle }
+                let handle = JobHandle(JobLogReader(job: job, path: path(of: job)))
+                handles[job] = handle
+                return handle
+            }
         }
     }
 
@@ -102,7 +119,8 @@ public final class DirectoryStore: EventStore {
         guard mode == .readWrite else {
             throw JobLedgerError(.io, "the store is read-only", job: job.rawValue, file: path(of: job))
         }
-        let file = path(of: job)
+        let handle = handle(job)
+        let file = handle.path
         /// The events a decision appends, folded onto `state`, numbered and written out.
         func folded(_ decision: Decision<Result>, onto state: JobState?) throws(JobLedgerError)
             -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
@@ -113,10 +131,10 @@ public final class DirectoryStore: EventStore {
                 throw error.at(file: file, line: nil)
             }
         }
-        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
             var created = false
             var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
-            var descriptor = try openLocked(job, create: false)
+            var descriptor = try openLocked(job, file, create: false)
             if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
                 // rejected first append leaves no empty file behind.
@@ -127,13 +145,13 @@ public final class DirectoryStore: EventStore {
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
                 let (state, recorded, bytes) = try folded(decision, onto: nil)
                 early = (decision, state, recorded, bytes)
-                descriptor = try openLocked(job, create: true)
+                descriptor = try openLocked(job, file, create: true)
                 created = true
             }
-            let fd = descriptor!
+            let (fd, size) = descriptor!
             defer { close(fd) }
             let before = cache.reader.offset
-            try catchUp(&cache, fd, exclusive: true)
+            try catchUp(&cache, fd, size: size, exclusive: true)
             // Decide on the state as it is now; reuse the early decision if nothing changed.
             let decision: Decision<Result>
             let (state, recorded, bytes): (JobState?, [RecordedEvent], [UInt8])
@@ -149,12 +167,10 @@ public final class DirectoryStore: EventStore {
             let oldSize = cache.reader.offset
             do throws(JobLedgerError) {
                 try FileIO.writeAll(fd, bytes, file)
-                if durability == .fsync {
-                    try FileIO.sync(fd, file)
-                    // A log that was empty may be new (made now, or by a first append that then
-                    // failed or crashed): its directory entry must be durable too.
-                    if created || oldSize == 0 { try FileIO.syncDirectory(directory) }
-                }
+                // One sync with every append waiting at this moment, this job's locks held until
+                // it completes. A log that was empty may be new (made now, or by a first append
+                // that then failed or crashed): its directory entry must be durable too.
+                try commit?.sync([(fd, file)], newEntry: created || oldSize == 0)
             } catch {
                 // Not acknowledged: take back whatever part reached the file, and a log made
                 // for this append (others check, after locking, that a log is still linked).
@@ -172,33 +188,33 @@ public final class DirectoryStore: EventStore {
     /// Opens a job's log for appending and takes its exclusive lock; `nil` if there is no log and
     /// `create` is false. A log unlinked while this waited for the lock (a failed first append
     /// removes the file it made) is opened again.
+    /// - Returns: the descriptor and the log's size under the lock.
     /// - Throws: the open's or the lock's `io_error`, naming the job, as a batch's errors must.
-    private func openLocked(_ job: JobID, create: Bool) throws(JobLedgerError) -> Int32? {
-        let file = path(of: job)
+    private func openLocked(_ job: JobID, _ file: String, create: Bool) throws(JobLedgerError) -> (fd: Int32, size: Int64)? {
         while true {
-            let fd: Int32
             do throws(JobLedgerError) {
-                guard let opened = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else { return nil }
-                fd = opened
+                guard let fd = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0), regularOnly: false) else {
+                    return nil
+                }
                 do throws(JobLedgerError) {
                     try FileIO.lock(fd, LOCK_EX, file)
+                    if let size = try FileIO.linkedSize(fd, file) { return (fd, size) }
                 } catch {
                     close(fd)
                     throw error
                 }
+                close(fd)
             } catch {
                 throw error.about(job: job.rawValue)
             }
-            if FileIO.isLinked(fd, file) { return fd }
-            close(fd)
         }
     }
 
     /// Appends a batch of several jobs' events: each job is brought up to date under its lock and
     /// all events validated before anything is written; then each job's lines are one write, and
-    /// with ``Durability/fsync`` one `syncfs` makes the whole batch durable (or, where the platform
-    /// has no `syncfs`, one `fsync` per file). A failed write or sync takes every job back to its
-    /// length before the batch.
+    /// with ``Durability/fsync`` one sync, shared with every append waiting at that moment, makes
+    /// the whole batch durable (`syncfs`; where the platform has none, one `fsync` per file). A
+    /// failed write or sync takes every job back to its length before the batch.
     ///
     /// What a crash can leave: each job's part of the batch is framed as one append, so after a
     /// crash every job has either all of its part or none of it (recovery drops a partial part as
@@ -207,96 +223,91 @@ public final class DirectoryStore: EventStore {
     /// until this returns, so a caller that saw no return must read back what it needs.
     public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
         guard mode == .readWrite else { throw JobLedgerError(.io, "the store is read-only", file: directory) }
-        let (order, grouped) = groupedByJob(batch)
-        let sorted = order.sorted()
-        let handles = sorted.map(handle)
-        let recorded = try withEveryLock(handles) { caches throws(JobLedgerError) -> [JobID: [RecordedEvent]] in
+        let groups = groupedByJob(batch)
+        // Positions below are in lock order: `sorted[position]` is the group's index in `groups`.
+        let sorted = lockOrder(groups)
+        let handles = handles(sorted.map { groups[$0].job })
+        let recorded = try withEveryLock(handles) { caches throws(JobLedgerError) -> [[RecordedEvent]] in
             var descriptors: [Int32] = []
+            descriptors.reserveCapacity(sorted.count)
             defer { for fd in descriptors where fd >= 0 { close(fd) } }
             var created = false
-            var pending: [(state: JobState?, events: [RecordedEvent], bytes: [UInt8])] = []
-            func validate(_ index: Int) throws(JobLedgerError) -> (state: JobState?, events: [RecordedEvent], bytes: [UInt8]) {
-                let job = sorted[index]
+            var pending: [(state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])] = []
+            pending.reserveCapacity(sorted.count)
+            func validate(_ position: Int) throws(JobLedgerError) -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8]) {
+                let (job, events) = groups[sorted[position]]
                 do throws(JobLedgerError) {
-                    let (state, events, bytes) = try JobState.appendingLines(
-                        grouped[job]!, to: caches[index].pointee.reader.state, job: job)
-                    return (state, events, bytes)
+                    return try JobState.appendingLines(events, to: caches[position].pointee.reader.state, job: job)
                 } catch {
-                    throw error.at(file: path(of: job), line: nil)
+                    throw error.at(file: caches[position].pointee.reader.path, line: nil)
                 }
             }
             // Existing logs are locked and brought up to date; new ones are only validated, so
             // that a rejected batch leaves no empty file behind.
             var missing: [Int] = []
-            for (index, job) in sorted.enumerated() {
-                let file = path(of: job)
-                guard let fd = try openLocked(job, create: false) else {
-                    guard caches[index].pointee.reader.state == nil else {
+            for position in sorted.indices {
+                let job = groups[sorted[position]].job
+                let file = caches[position].pointee.reader.path
+                guard let (fd, size) = try openLocked(job, file, create: false) else {
+                    guard caches[position].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                     }
                     descriptors.append(-1)
-                    missing.append(index)
-                    pending.append(try validate(index))
+                    missing.append(position)
+                    pending.append(try validate(position))
                     continue
                 }
                 descriptors.append(fd)
-                try catchUp(&caches[index].pointee, fd, exclusive: true)
+                try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
                 // An empty log may be new: its directory entry then needs syncing too.
-                if caches[index].pointee.reader.offset == 0 { created = true }
-                pending.append(try validate(index))
+                if caches[position].pointee.reader.offset == 0 { created = true }
+                pending.append(try validate(position))
             }
             // Everything is valid: create the new logs (another process may have created one
             // meanwhile: then validate again against what it wrote).
-            for index in missing {
-                let fd = try openLocked(sorted[index], create: true)!  // with create: a descriptor or an error
-                descriptors[index] = fd
-                try catchUp(&caches[index].pointee, fd, exclusive: true)
-                if caches[index].pointee.reader.offset == 0 { created = true } else { pending[index] = try validate(index) }
+            for position in missing {
+                // With create: a descriptor or an error.
+                let (fd, size) = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
+                descriptors[position] = fd
+                try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
+                if caches[position].pointee.reader.offset == 0 { created = true } else { pending[position] = try validate(position) }
             }
-            // Everything is valid: write, then sync once.
+            // Everything is valid: write, then sync once (with every append waiting at the time).
             var written = 0
             do throws(JobLedgerError) {
-                for (index, job) in sorted.enumerated() {
+                for position in sorted.indices {
                     do throws(JobLedgerError) {
-                        try FileIO.writeAll(descriptors[index], pending[index].bytes, path(of: job))
+                        try FileIO.writeAll(descriptors[position], pending[position].bytes, caches[position].pointee.reader.path)
                     } catch {
-                        throw error.about(job: job.rawValue)
+                        throw error.about(job: groups[sorted[position]].job.rawValue)
                     }
                     written += 1
                 }
-                if durability == .fsync, try !FileIO.syncFileSystem(directory) {
-                    for (index, job) in sorted.enumerated() {
-                        do throws(JobLedgerError) {
-                            try FileIO.sync(descriptors[index], path(of: job))
-                        } catch {
-                            throw error.about(job: job.rawValue)
-                        }
-                    }
-                    if created { try FileIO.syncDirectory(directory) }
-                }
+                try commit?.sync(sorted.indices.map { (descriptors[$0], caches[$0].pointee.reader.path) }, newEntry: created)
             } catch {
-                for index in 0..<min(written + 1, sorted.count) {
-                    let file = path(of: sorted[index])
-                    try? FileIO.truncate(descriptors[index], to: caches[index].pointee.reader.offset, file)
-                    if caches[index].pointee.reader.offset == 0 { unlink(file) }
+                for position in 0..<min(written + 1, sorted.count) {
+                    let file = caches[position].pointee.reader.path
+                    try? FileIO.truncate(descriptors[position], to: caches[position].pointee.reader.offset, file)
+                    if caches[position].pointee.reader.offset == 0 { unlink(file) }
                 }
                 throw error
             }
-            var recorded: [JobID: [RecordedEvent]] = [:]
-            for (index, job) in sorted.enumerated() {
-                caches[index].pointee.reader.state = pending[index].state
-                caches[index].pointee.reader.offset += Int64(pending[index].bytes.count)
-                caches[index].pointee.reader.lines += pending[index].events.count
-                recorded[job] = pending[index].events
+            var recorded = [[RecordedEvent]](repeating: [], count: groups.count)
+            for position in sorted.indices {
+                caches[position].pointee.reader.state = pending[position].state
+                caches[position].pointee.reader.offset += Int64(pending[position].bytes.count)
+                caches[position].pointee.reader.lines += pending[position].recorded.count
+                recorded[sorted[position]] = pending[position].recorded
             }
             return recorded
         }
-        return order.flatMap { recorded[$0]! }
+        return recorded.flatMap { $0 }
     }
 
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {
-        let file = path(of: job)
-        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> JobState? in
+        let handle = handle(job)
+        let file = handle.path
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> JobState? in
             guard let fd = try openForReading(file, &cache) else { return nil }
             defer { close(fd) }
             return cache.reader.state
@@ -304,8 +315,9 @@ public final class DirectoryStore: EventStore {
     }
 
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {
-        let file = path(of: job)
-        return try handle(job).cache.withLock { cache throws(JobLedgerError) -> [RecordedEvent] in
+        let handle = handle(job)
+        let file = handle.path
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> [RecordedEvent] in
             guard let fd = try openForReading(file, &cache) else { return [] }
             defer { close(fd) }
             // Read up to what the cache covers: every event acknowledged when the lock was taken.
@@ -338,12 +350,12 @@ public final class DirectoryStore: EventStore {
     private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
-            guard let fd = try openLocked(cache.reader.job, create: false) else { return nil }
+            guard let (fd, size) = try openLocked(cache.reader.job, file, create: false) else { return nil }
             defer { close(fd) }
-            try catchUp(&cache, fd, exclusive: true)
+            try catchUp(&cache, fd, size: size, exclusive: true)
         }
         while true {
-            guard let fd = try FileIO.open(file, O_RDONLY) else {
+            guard let fd = try FileIO.open(file, O_RDONLY, regularOnly: false) else {
                 if cache.reader.state != nil {
                     throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
                 }
@@ -351,11 +363,11 @@ public final class DirectoryStore: EventStore {
             }
             do throws(JobLedgerError) {
                 try FileIO.lock(fd, LOCK_SH, file)
-                guard FileIO.isLinked(fd, file) else {
+                guard let size = try FileIO.linkedSize(fd, file) else {
                     close(fd)
                     continue
                 }
-                try catchUp(&cache, fd, exclusive: false)
+                try catchUp(&cache, fd, size: size, exclusive: false)
             } catch {
                 close(fd)
                 throw error
@@ -364,11 +376,11 @@ public final class DirectoryStore: EventStore {
         }
     }
 
-    /// Folds what was appended since the cache was last brought up to date. With the exclusive
-    /// lock, a torn tail is moved to `.torn` (read-write stores); otherwise it is only reported.
-    private func catchUp(_ cache: inout JobHandle.Cache, _ fd: Int32, exclusive: Bool) throws(JobLedgerError) {
+    /// Folds what was appended since the cache was last brought up to date, given the log's
+    /// `size` under the lock. With the exclusive lock, a torn tail is moved to `.torn` (read-write
+    /// stores); otherwise it is only reported.
+    private func catchUp(_ cache: inout JobHandle.Cache, _ fd: Int32, size: Int64, exclusive: Bool) throws(JobLedgerError) {
         let file = cache.reader.path
-        let size = try FileIO.size(fd, file)
         if size < cache.reader.offset {
             throw JobLedgerError(
                 .corruptLog, "the log shrank from \(cache.reader.offset) to \(size) bytes", job: cache.reader.job.rawValue,

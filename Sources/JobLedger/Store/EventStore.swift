@@ -64,15 +64,39 @@ func withEveryLock<Job: GuardedJob, Result: Sendable>(
     return try lock(0)
 }
 
-/// A batch grouped by job: jobs in order of first appearance, each with its events in order.
-func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> (order: [JobID], events: [JobID: [PendingEvent]]) {
-    var order: [JobID] = []
-    var events: [JobID: [PendingEvent]] = [:]
-    for (job, pending) in batch {
-        if events[job] == nil { order.append(job) }
-        events[job, default: []].append(contentsOf: pending)
+/// A batch grouped by job: one entry per job, in order of first appearance, with all its events
+/// in order; entries without events are left out (they append nothing). Consecutive entries of
+/// one job (the usual shape) are joined without a lookup.
+func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: JobID, events: [PendingEvent])] {
+    var groups: [(job: JobID, events: [PendingEvent])] = []
+    var indices: [JobID: Int] = [:]
+    var current = -1
+    for (job, pending) in batch where !pending.isEmpty {
+        if current < 0 || groups[current].job != job {
+            if let known = indices[job] {
+                current = known
+            } else {
+                current = groups.count
+                indices[job] = current
+                groups.append((job, []))
+            }
+        }
+        // A job's first entry is taken as it is (its array shared, not copied); one event is
+        // appended as an element, which is cheaper than appending a one-element array.
+        if groups[current].events.isEmpty {
+            groups[current].events = pending
+        } else if pending.count == 1 {
+            groups[current].events.append(pending[0])
+        } else {
+            groups[current].events.append(contentsOf: pending)
+        }
     }
-    return (order, events)
+    return groups
+}
+
+/// The positions of `groups` in job id order: the order in which a batch takes the jobs' locks.
+func lockOrder(_ groups: [(job: JobID, events: [PendingEvent])]) -> [Int] {
+    groups.indices.sorted { groups[$0].job < groups[$1].job }
 }
 
 

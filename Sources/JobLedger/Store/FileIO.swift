@@ -20,7 +20,9 @@ enum FileIO {
     /// regular file — a FIFO, a device, a socket, a directory — is refused with `io_error`
     /// naming the path. `O_NONBLOCK` keeps opening a FIFO from waiting for a writer.
     /// New files get `mode` (owner only by default), less the process umask.
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600, followLinks: Bool = false)
+    /// With `regularOnly` false the caller checks the kind itself (``linkedSize(_:_:)``, after
+    /// locking), which saves a `stat`.
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600, followLinks: Bool = false, regularOnly: Bool = true)
         throws(JobLedgerError) -> Int32?
     {
         let fd: Int32
@@ -40,17 +42,24 @@ enum FileIO {
             }
             throw failure("open", path)
         }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let code = errno
+        guard regularOnly else { return fd }
+        do throws(JobLedgerError) {
+            _ = try regularFile(fd, path)
+        } catch {
             close(fd)
-            throw failure("stat", path, code: code)
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            throw JobLedgerError(.io, "not a regular file (\(describe(mode: info.st_mode))); refused", file: path)
+            throw error
         }
         return fd
+    }
+
+    /// The `stat` of an open file, which must be a regular file.
+    private static func regularFile(_ fd: Int32, _ path: String) throws(JobLedgerError) -> stat {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("stat", path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw JobLedgerError(.io, "not a regular file (\(describe(mode: info.st_mode))); refused", file: path)
+        }
+        return info
     }
 
     /// Opens a directory to sync it (the store's own directory may be reached through a link).
@@ -77,15 +86,16 @@ enum FileIO {
         }
     }
 
-    /// Whether the open file `fd` is still the file `path` names (not unlinked or replaced since
-    /// it was opened): checked after taking a log's lock, because a writer may remove an empty
-    /// log it created when its first append failed.
-    static func isLinked(_ fd: Int32, _ path: String) -> Bool {
-        var open = stat()
+    /// The size of the open file `fd` if it is still the file `path` names (not unlinked or
+    /// replaced since it was opened), else `nil`: checked after taking a log's lock, because a
+    /// writer may remove an empty log it created when its first append failed. One `fstat` and
+    /// one `lstat`.
+    /// - Throws: `io_error` if the file is not a regular file (see ``open(_:_:mode:followLinks:regularOnly:)``).
+    static func linkedSize(_ fd: Int32, _ path: String) throws(JobLedgerError) -> Int64? {
+        let open = try regularFile(fd, path)
         var named = stat()
-        guard fstat(fd, &open) == 0, open.st_nlink > 0 else { return false }
-        guard lstat(path, &named) == 0 else { return false }
-        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+        guard open.st_nlink > 0, lstat(path, &named) == 0 else { return nil }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino ? Int64(open.st_size) : nil
     }
 
     /// Takes an advisory lock (`LOCK_EX` or `LOCK_SH`) on the whole file, waiting for it.
@@ -164,16 +174,6 @@ enum FileIO {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
         return unsafeBitCast(symbol, to: SyncFS.self)
     }()
-
-    /// Makes everything written to the file system holding `path` durable, with one call where
-    /// the platform has `syncfs`; `nil` if it has not (callers then sync file by file).
-    static func syncFileSystem(_ path: String) throws(JobLedgerError) -> Bool {
-        guard let syncfs else { return false }
-        let fd = try openDirectory(path)
-        defer { close(fd) }
-        guard syncfs(fd) == 0 else { throw failure("sync the file system of", path) }
-        return true
-    }
 
     /// Makes a directory's entries (new files) durable.
     static func syncDirectory(_ path: String) throws(JobLedgerError) {

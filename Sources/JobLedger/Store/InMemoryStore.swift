@@ -48,24 +48,25 @@ public final class InMemoryStore: EventStore {
     }
 
     public func appendBatch(_ batch: [(job: JobID, events: [PendingEvent])]) throws(JobLedgerError) -> [RecordedEvent] {
-        let (order, grouped) = groupedByJob(batch)
-        let sorted = order.sorted()
-        let logs = sorted.map { log($0, create: true)! }
-        let recorded = try withEveryLock(logs) { contents throws(JobLedgerError) -> [JobID: (JobState?, [RecordedEvent])] in
+        let groups = groupedByJob(batch)
+        let sorted = lockOrder(groups)
+        let logs = sorted.map { log(groups[$0].job, create: true)! }
+        let recorded = try withEveryLock(logs) { contents throws(JobLedgerError) -> [[RecordedEvent]] in
             // Validate every job before changing any.
-            var results: [JobID: (JobState?, [RecordedEvent])] = [:]
-            for (index, job) in sorted.enumerated() {
-                results[job] = try JobState.appending(grouped[job]!, to: contents[index].pointee.state, job: job)
+            var results: [(state: JobState?, recorded: [RecordedEvent])] = []
+            for (position, index) in sorted.enumerated() {
+                results.append(try JobState.appending(groups[index].events, to: contents[position].pointee.state, job: groups[index].job))
             }
-            for (index, job) in sorted.enumerated() {
-                let (state, events) = results[job]!
-                contents[index].pointee.events.append(contentsOf: events)
-                contents[index].pointee.state = state
+            var recorded = [[RecordedEvent]](repeating: [], count: groups.count)
+            for (position, index) in sorted.enumerated() {
+                contents[position].pointee.events.append(contentsOf: results[position].recorded)
+                contents[position].pointee.state = results[position].state
+                recorded[index] = results[position].recorded
             }
-            return results
+            return recorded
         }
-        AppendSignals.notify(self, order)  // wakes subscriptions
-        return order.flatMap { recorded[$0]!.1 }
+        AppendSignals.notify(self, groups.map(\.job))  // wakes subscriptions
+        return recorded.flatMap { $0 }
     }
 
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Group commit for a durable directory store: one sync for every append waiting at that moment.
+///
+/// An appender writes its lines (holding its job's lock and the file's `flock`), then calls
+/// ``sync(_:newEntry:)`` and keeps both locks until it returns, so nobody builds on bytes that are
+/// not yet durable. The first caller to find no sync running becomes the leader: it takes every
+/// appender waiting at that moment — each wrote before the sync starts — and makes all of them
+/// durable with one sync; appenders that arrive meanwhile wait for the next one, which one of them
+/// leads. Nobody returns before a sync that started after its write has completed.
+///
+/// The sync of a group: a single file (the only writer at that moment) is `fsync`ed, with the
+/// directory when its log was new; several files take one `syncfs` on the store's directory, kept
+/// open since the store was made so that a write-back error of any file on that file system since
+/// then is reported (Linux 5.8 and later); where there is no `syncfs`, every file is `fsync`ed,
+/// and the directory once if a log was new.
+///
+/// A failed sync fails every append of its group and every append already waiting for the next
+/// one (their write-back may be the one that failed, and the error is reported once); each takes
+/// its bytes back. Locks: the leader holds only its own job's lock while it syncs, and waiting
+/// never takes another lock, so appenders of different jobs cannot deadlock here.
+final class GroupCommit: @unchecked Sendable {
+    /// One append waiting for its sync, woken by its own condition variable (so finishing a sync
+    /// wakes its group and the next leader, not every waiting appender).
+    private final class Member {
+        let files: [(fd: Int32, path: String)]
+        let newEntry: Bool
+        let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        // Under the group's mutex:
+        /// Set by the leader of the sync that covered it.
+        var done = false
+        var failure: JobLedgerError?
+        /// Chosen to lead the next sync.
+        var leads = false
+
+        init(files: [(fd: Int32, path: String)], newEntry: Bool) {
+            self.files = files
+            self.newEntry = newEntry
+            condition.initialize(to: pthread_cond_t())
+            pthread_cond_init(condition, nil)
+        }
+
+        deinit {
+            pthread_cond_destroy(condition)
+            condition.deallocate()
+        }
+    }
+
+    let directory: String
+    /// The store's directory, opened once for `syncfs`; `-1` where there is no `syncfs`.
+    private let directoryFD: Int32
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    // Under the mutex:
+    private var waiting: [Member] = []
+    /// Whether a sync is running or its next leader is chosen.
+    private var led = false
+
+    init(directory: String) throws(JobLedgerError) {
+        self.directory = directory
+        directoryFD = FileIO.syncfs == nil ? -1 : try FileIO.openDirectory(directory)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        if directoryFD >= 0 { close(directoryFD) }
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Makes durable what the caller wrote to `files` (and, with `newEntry`, their directory
+    /// entries) before calling; returns when a sync that started after the call has completed.
+    /// The descriptors must stay open, and the caller's locks held, until this returns.
+    /// - Throws: the sync's `io_error` (the caller takes its bytes back).
+    func sync(_ files: [(fd: Int32, path: String)], newEntry: Bool) throws(JobLedgerError) {
+        let me = Member(files: files, newEntry: newEntry)
+        pthread_mutex_lock(mutex)
+        waiting.append(me)
+        if led {
+            while !me.done && !me.leads { pthread_cond_wait(me.condition, mutex) }
+        } else {
+            led = true
+            me.leads = true
+        }
+        var woken: [Member] = []
+        if !me.done {
+            // Lead: one sync for everyone waiting now (this appender among them).
+            let group = waiting
+            waiting = []
+            pthread_mutex_unlock(mutex)
+            let failure = Self.sync(group, directory: directory, directoryFD: directoryFD)
+            pthread_mutex_lock(mutex)
+            let finished = failure == nil ? group : group + waiting
+            if failure != nil { waiting = [] }
+            for member in finished {
+                member.done = true
+                member.failure = failure
+                if member !== me { woken.append(member) }
+            }
+            if let next = waiting.first {
+                next.leads = true
+                woken.append(next)
+            } else {
+                led = false
+            }
+        }
+        pthread_mutex_unlock(mutex)
+        // Signalled after unlocking, so a woken appender does not wait for the mutex; `woken`
+        // keeps each condition variable alive until then.
+        for member in woken { pthread_cond_signal(member.condition) }
+        if let failure = me.failure { throw failure }
+    }
+    /// One sync for a whole group; the error if it failed.
+    private static func sync(_ group: [Member], directory: String, directoryFD: Int32) -> JobLedgerError? {
+        let files = group.flatMap(\.files)
+        let newEntry = group.contains { $0.newEntry }
+        do throws(JobLedgerError) {
+            if files.count > 1, let syncfs = FileIO.syncfs {
+                while syncfs(directoryFD) != 0 {
+                    if errno == EINTR { continue }
+                    throw FileIO.failure("sync the file system of", directory)
+                }
+                return nil
+            }
+            for file in files { try FileIO.sync(file.fd, file.path) }
+            if newEntry { try FileIO.syncDirectory(directory) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
