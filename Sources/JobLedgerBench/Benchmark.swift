@@ -95,7 +95,8 @@ enum Benchmark {
             report.peakMemoryKB["in-process replay, \(options.jobs) jobs"] = peak
         }
 
-        // One thread against all of them, alternated, on the export and on per-job files.
+        // One thread against all of them, alternated, on the export and on per-job files; and what
+        // the machine gives two threads that share nothing: two one-thread replays at once.
         let cores = Replay.allCores
         let perJob = root + "/per-job"
         progress(options, "replay on 1 thread and on \(cores), alternated: the export, and per-job files")
@@ -103,12 +104,15 @@ enum Benchmark {
         for (name, path) in [("export", workload), ("per-job files", perJob)] {
             var one: [Double] = []
             var all: [Double] = []
+            var apart: [Double] = []
             for _ in 0..<max(3, options.runs) {
-                one.append(replayOnce(path, threads: 1))
-                all.append(replayOnce(path, threads: cores))
+                one.append(replayRenderedOnce(path, threads: 1))
+                all.append(replayRenderedOnce(path, threads: cores))
+                apart.append(side(by: cores) { _ = replayRenderedOnce(path, threads: 1) })
             }
             report.add("replay \(name), 1 thread", events: events, seconds: one.sorted()[one.count / 2])
             report.add("replay \(name), \(cores) threads", events: events, seconds: all.sorted()[all.count / 2])
+            report.add("replay \(name), \(cores) one-thread replays at once", events: events * cores, seconds: apart.sorted()[apart.count / 2])
         }
         removeTree(perJob)
 
@@ -213,6 +217,44 @@ enum Benchmark {
         let seconds = now() - start
         precondition(summary.problems == 0 && checksum != 0, "the workload must replay cleanly")
         return seconds
+    }
+
+    /// Replay as `jobledger replay` runs it: each job's five projections computed on the thread
+    /// that replayed it (``Replay/run(_:render:write:reject:torn:progress:)``), a checksum of them
+    /// written on the calling thread.
+    static func replayRenderedOnce(_ file: String, threads: Int) -> Double {
+        var checksum = 0
+        let start = now()
+        let summary = Replay(threads: threads).run(
+            [file],
+            render: { state, bytes in
+                var sum = SestekProgress(state).percent
+                sum &+= NuPICStatus(state).modelReady ? 1 : 0
+                sum &+= PostTrainingJobStatusResponse(state).checkpoints.count
+                sum &+= NovitaTask(state).models.count
+                sum &+= Int(BluesightJob(state).finishedAt ?? 0) & 1
+                bytes.append(UInt8(truncatingIfNeeded: sum))
+            },
+            write: { for byte in $0 { checksum &+= Int(byte) } },
+            reject: { print("jobledger-bench: \($0)") })
+        let seconds = now() - start
+        precondition(summary.problems == 0 && checksum != 0, "the workload must replay cleanly")
+        return seconds
+    }
+
+    /// Runs `body` on `count` threads at once; the seconds until the last is done.
+    static func side(by count: Int, _ body: @escaping @Sendable () -> Void) -> Double {
+        let done = DispatchGroup()
+        let start = now()
+        for _ in 0..<count {
+            done.enter()
+            Thread.detachNewThread {
+                body()
+                done.leave()
+            }
+        }
+        done.wait()
+        return now() - start
     }
 
     /// What a plain Codable reader does: JSONDecoder on each line, keeping the last type per job.
@@ -373,7 +415,11 @@ struct Report {
             if let one = rate("replay \(name), 1 thread"),
                 let all = figures.first(where: { $0.name.hasPrefix("replay \(name), ") && $0.name.hasSuffix(" threads") })
             {
-                ratios.append(("replay \(name), \(all.name.split(separator: " ").dropLast().last ?? "all") threads / 1 thread", Double(all.events) / all.seconds / one))
+                let threads = all.name.split(separator: " ").dropLast().last ?? "all"
+                ratios.append(("replay \(name), \(threads) threads / 1 thread", Double(all.events) / all.seconds / one))
+                if let apart = rate("replay \(name), \(threads) one-thread replays at once") {
+                    ratios.append(("replay \(name), \(threads) one-thread replays at once / 1 thread (the machine's ceiling)", apart / one))
+                }
             }
         }
         if let configured = rate("replay 20,000 configured events"), let replay = rate("replay") {
