@@ -27,7 +27,10 @@ struct LineReader: ~Copyable {
         self.fd = fd
         self.path = path
         self.limit = limit
-        buffer = .allocate(byteCount: Self.chunkSize, alignment: 16)
+        // A small log gets a buffer its size (from the heap, not a mapping of its own: threads
+        // replaying many small files would otherwise contend for the process's address space).
+        let size = limit == .max ? Self.chunkSize : Int(min(Int64(Self.chunkSize), max(4096, limit - offset + 1)))
+        buffer = .allocate(byteCount: size, alignment: 16)
         bufferOffset = offset
     }
 
