@@ -24,8 +24,8 @@ public struct Replay: Sendable {
     public var asOf: Int?
     /// How many threads replay (at least 1; by default one per core online). The files of a
     /// directory are spread over them, and a file of ``splitSize`` bytes or more that is not a
-    /// job's own log is read by all of them at once, each folding its share of the jobs. What a
-    /// replay reports, and in which order, does not depend on it.
+    /// job's own log is split between them: into ranges when its lines come grouped by job, else
+    /// by job id. What a replay reports, and in which order, does not depend on it.
     public var threads: Int
     /// The size from which a file is split between the threads (4 MB by default).
     public var splitSize: Int64 = 4 << 20
@@ -75,7 +75,8 @@ public struct Replay: Sendable {
 
     /// Replays `paths` as ``run(_:emit:reject:torn:progress:)`` does, but each job is turned
     /// into bytes by `render` on the thread that replayed it, and `write` is given those bytes on
-    /// the calling thread, in the order `emit` would have been called: so the rendering, and the
+    /// the calling thread, in the order `emit` would have been called (consecutive jobs' bytes
+    /// may come in one call): so the rendering, and the
     /// freeing of each job's state, are spread over the threads too (`jobledger replay` renders its
     /// projection lines so).
     @discardableResult
@@ -105,7 +106,7 @@ public struct Replay: Sendable {
         }
         var results = ReplayResults()
         results.filesLeft = items.count(where: { if case .file = $0 { true } else { false } })
-        let files = items.count(where: { if case .file = $0 { true } else { false } })
+        let files = results.filesLeft
         let large = items.contains { if case .file(_, _, let size) = $0 { size >= splitSize } else { false } }
         if threads > 1 && (files > 1 || large) {
             let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf, render: render)

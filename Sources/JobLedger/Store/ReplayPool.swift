@@ -10,10 +10,12 @@ import Darwin
 ///
 /// The work comes in units: a run of small files (up to ``batchFiles`` of them, or
 /// ``batchBytes``), taken by one thread, so the threads meet once per run rather than once per
-/// file; or one large file (``Replay/splitSize``), read by every thread at once, each folding the
-/// jobs that hash to its partition. At most ``window`` units are between being taken and being
-/// handed on, so memory stays bounded in a directory of any size. The results are handed on by
-/// the calling thread only: `emit`, `reject` and `torn` are not `Sendable`.
+/// file; or one large file (``Replay/splitSize``), read by every thread at once: each folds one
+/// range of it when its lines come grouped by job (``performRange``; the jobs crossing a range's
+/// edge are carried on by ``FileReplay/carry(across:log:)``), else the jobs whose id hashes to its
+/// partition. At most ``window`` units are between being taken and being handed on, so memory
+/// stays bounded in a directory of any size. The results are handed on by the calling thread
+/// only: `emit`, `reject`, `torn` and `write` are not `Sendable`.
 final class ReplayPool: @unchecked Sendable {
     /// Items `items` (files, and problems in their place), and how many threads read them: 1 for
     /// a run of files, every thread for a split file.
