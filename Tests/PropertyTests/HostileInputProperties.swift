@@ -147,12 +147,16 @@ struct HostileInputProperties {
                 if a.problems != b.problems {
                     return "per-job files name \(a.problems) and the export \(b.problems)"
                 }
-                // On several threads, the export split between them (every line decided by its
-                // job), the same calls in the same order.
+                // On several threads, the export split between them — into ranges (jobs crossing
+                // a range's edge carried on) and by job id (every line decided by its job) — the
+                // same calls in the same order.
                 for path in [perJob, exported] {
                     let one = Self.transcript(path, threads: 1)
-                    for threads in [2, 3] where Self.transcript(path, threads: threads) != one {
-                        return "\(path) replays differently on \(threads) threads: \(Self.transcript(path, threads: threads)) vs \(one)"
+                    for threads in [2, 3] {
+                        for byRange in [true, false] where Self.transcript(path, threads: threads, byRange: byRange) != one {
+                            let many = Self.transcript(path, threads: threads, byRange: byRange)
+                            return "\(path) replays differently on \(threads) threads (split by range: \(byRange)): \(many) vs \(one)"
+                        }
                     }
                 }
                 return nil
@@ -161,10 +165,11 @@ struct HostileInputProperties {
     }
 
     /// Every call a replay of `path` makes, in order, on `threads` threads; files of any size split.
-    static func transcript(_ path: String, threads: Int) -> [String] {
+    static func transcript(_ path: String, threads: Int, byRange: Bool? = nil) -> [String] {
         var calls: [String] = []
         var replay = Replay(threads: threads)
         replay.splitSize = 0
+        replay.splitByRange = byRange
         let summary = replay.run(
             [path], emit: { calls.append("emit \($0)") }, reject: { calls.append("reject \($0)") },
             torn: { calls.append("torn \($0)") })
