@@ -209,13 +209,31 @@ enum FileIO {
         guard let dir = opendir(path) else { throw failure("list directory", path) }
         defer { closedir(dir) }
         var names: [String] = []
+        // Every name's bytes one after another, to sort by bytes without a String comparison (a
+        // directory of a store can hold a hundred thousand logs).
+        var bytes: [UInt8] = []
+        var starts: [Int] = [0]
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != "." && name != ".." {
+                names.append(name)
+                bytes.append(contentsOf: name.utf8)
+                starts.append(bytes.count)
+            }
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var order = Array(names.indices)
+        bytes.withUnsafeBufferPointer { flat in
+            let base = flat.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            order.sort { a, b in
+                let (a0, a1, b0, b1) = (starts[a], starts[a + 1], starts[b], starts[b + 1])
+                let common = min(a1 - a0, b1 - b0)
+                let order = common == 0 ? 0 : memcmp(base + a0, base + b0, common)
+                return order != 0 ? order < 0 : a1 - a0 < b1 - b0
+            }
+        }
+        return order.map { names[$0] }
     }
 
     /// Creates `path` and any missing parents (`mkdir -p`), owner only (`0700`, less the umask);

@@ -431,9 +431,14 @@ struct FileReplay {
         self.file = file
         self.ordinal = ordinal
         self.asOf = asOf
-        var name = Substring(file)
-        if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
-        stem = name.hasSuffix(".jsonl") ? JobID(validating: String(name.dropLast(6))) : nil
+        // By bytes: a path need not be split into characters to find its last `/` (per file, on
+        // the replay's hot path for a directory of per-job logs).
+        let utf8 = file.utf8
+        let name = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8[utf8.index(after: $0)...] } ?? utf8[...]
+        let suffix = ".jsonl".utf8
+        stem =
+            name.count > suffix.count && name.suffix(suffix.count).elementsEqual(suffix)
+            ? String(name.dropLast(suffix.count)).flatMap { JobID(validating: $0) } : nil
     }
 
     /// A log opened for reading: under a shared lock, so an append in progress in a store is not
