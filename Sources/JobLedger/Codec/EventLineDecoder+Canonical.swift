@@ -35,7 +35,7 @@ extension EventLineDecoder {
         i = seqEnd
         guard literal(p, i, n, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // ,"at":"
         i += 7
-        guard let (stamp, stampLength) = try? Timestamp.read(p + i, count: n - i, cache: &days) else { return nil }
+        guard let (stamp, stampLength) = try? Timestamp.read(p + i, count: n - i, cache: &minutes) else { return nil }
         i += stampLength
         guard literal(p, i, n, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return nil }  // ","job":"
         i += 9

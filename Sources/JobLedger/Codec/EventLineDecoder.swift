@@ -11,8 +11,8 @@ import Darwin
 /// a `String`.
 ///
 /// The decoder keeps no memory of earlier lines that could change what a line decodes to: a
-/// line's result depends on its bytes alone (the only thing kept is a cache of the last date's
-/// day number, a pure function of the date's text). Which job a line belongs to is its reader's
+/// line's result depends on its bytes alone (the only thing kept is a cache of the last time's
+/// minute and its seconds, a pure function of the minute's text). Which job a line belongs to is its reader's
 /// business (``FileReplay``, ``JobLogReader``), decided from ``job`` every line.
 struct EventLineDecoder {
     /// A string value's bytes within the line, between its quotes.
@@ -41,8 +41,8 @@ struct EventLineDecoder {
     var files: [String] = []
     var metrics = TrainingMetrics(trainLoss: 0, validationLoss: 0, perplexity: 0)
     var metricsEpochSeen: Int?
-    /// The date part (`YYYY-MM-DD`) of the last `at` read the fast way, and its day number.
-    var days = Timestamp.DayCache()
+    /// The minute (`YYYY-MM-DDTHH:MM`) of the last `at` read, and its seconds.
+    var minutes = Timestamp.MinuteCache()
     /// The name tables, held here so the hot path reads them without a lazy global's check.
     let names = LineNames.shared
 
@@ -277,7 +277,7 @@ struct EventLineDecoder {
                     try Timestamp.parse(buffer.baseAddress!, count: buffer.count)
                 }
             } else {
-                at = try Timestamp.parse(p + span.start, count: span.end - span.start, cache: &days)
+                at = try Timestamp.parse(p + span.start, count: span.end - span.start, cache: &minutes)
             }
         } catch let error as Timestamp.ParseError {
             throw LineError(message: "field at is not RFC 3339: \(error.message)")

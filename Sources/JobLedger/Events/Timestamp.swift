@@ -165,13 +165,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses RFC 3339 from bytes: the whole of `p[0..<n]` must be one timestamp.
     static func parse(_ p: UnsafePointer<UInt8>, count n: Int) throws(ParseError) -> Timestamp {
-        var cache = DayCache()
+        var cache = MinuteCache()
         return try parse(p, count: n, cache: &cache)
     }
 
-    /// ``parse(_:count:)`` with a reader's day cache.
+    /// ``parse(_:count:)`` with a reader's minute cache.
     @inline(__always)
-    static func parse(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout DayCache) throws(ParseError) -> Timestamp {
+    static func parse(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout MinuteCache) throws(ParseError) -> Timestamp {
         let (time, length) = try read(p, count: n, cache: &cache)
         guard length == n else { throw ParseError(message: "unexpected text after the time zone") }
         return time
@@ -180,7 +180,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The seconds of the last minute read, keyed by its sixteen bytes (`YYYY-MM-DDTHH:MM`, stored
     /// only once they were read without fault): a log's lines share their dates, hours and mostly
     /// minutes, and those are the costly part of a time.
-    package struct DayCache {
+    package struct MinuteCache {
         var minute: (UInt64, UInt64) = (0, 0)
         package private(set) var seconds: Int64 = 0
         package init() {}
@@ -195,7 +195,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// - Returns: the time (in UTC, offsets converted) and how many bytes it took.
     /// - Throws: what is wrong, with the 1-based character.
     @inline(__always)
-    package static func read(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout DayCache) throws(ParseError) -> (Timestamp, Int) {
+    package static func read(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout MinuteCache) throws(ParseError) -> (Timestamp, Int) {
         if let quick = readInCachedMinute(p, count: n, cache: cache) { return quick }
         return try readAny(p, count: n, cache: &cache)
     }
@@ -203,7 +203,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The most frequent time, read inline: `YYYY-MM-DDTHH:MM:SSZ` in the cached minute. `nil`
     /// (deciding nothing) for any other.
     @inline(__always)
-    static func readInCachedMinute(_ p: UnsafePointer<UInt8>, count n: Int, cache: DayCache) -> (Timestamp, Int)? {
+    static func readInCachedMinute(_ p: UnsafePointer<UInt8>, count n: Int, cache: MinuteCache) -> (Timestamp, Int)? {
         guard n >= 20 else { return nil }
         let raw = UnsafeRawPointer(p)
         guard raw.loadUnaligned(as: UInt64.self) == cache.minute.0,
@@ -217,7 +217,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     @inline(never)
-    private static func readAny(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout DayCache) throws(ParseError) -> (Timestamp, Int) {
+    private static func readAny(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout MinuteCache) throws(ParseError) -> (Timestamp, Int) {
         @inline(__always) func digit(_ i: Int) throws(ParseError) -> Int {
             let d = p[i] &- UInt8(ascii: "0")
             guard d <= 9 else { throw ParseError(message: "expected a digit at character \(i + 1)") }
@@ -257,7 +257,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             guard hour <= 23 else { throw ParseError(message: "hour \(hour) out of range") }
             guard minute <= 59 else { throw ParseError(message: "minute \(minute) out of range") }
             minuteSeconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60)
-            cache = DayCache(minute: minuteKey, seconds: minuteSeconds)
+            cache = MinuteCache(minute: minuteKey, seconds: minuteSeconds)
         }
         try sep(16, UInt8(ascii: ":"))
         let second = try digit(17) * 10 + digit(18)

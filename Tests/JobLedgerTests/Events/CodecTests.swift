@@ -184,7 +184,7 @@ import Testing
                       "2026-11-22T10:00:07z", "2026-11-22T10:00:07.25Z", "2026-11-22T10:00:07+01:00", "2026-11-22T10:00:07",
                       "2026-11-22T10:00-07Z", "2026-11-22T10:01:00Z", "2026-11-23T10:00:00Z", "2026-11-22T10:00:07Zjunk"])
     func aWarmMinuteCacheReadsAsACold(_ text: String) {
-        func read(_ cache: inout Timestamp.DayCache) -> String {
+        func read(_ cache: inout Timestamp.MinuteCache) -> String {
             var bytes = Array(text.utf8)
             return bytes.withUnsafeMutableBufferPointer { buffer in
                 do throws(Timestamp.ParseError) {
@@ -195,8 +195,8 @@ import Testing
                 }
             }
         }
-        var cold = Timestamp.DayCache()
-        var warm = Timestamp.DayCache()
+        var cold = Timestamp.MinuteCache()
+        var warm = Timestamp.MinuteCache()
         var first = Array("2026-11-22T10:00:00Z".utf8)
         _ = first.withUnsafeMutableBufferPointer { try? Timestamp.read($0.baseAddress!, count: $0.count, cache: &warm) }
         #expect(warm.seconds != 0)
