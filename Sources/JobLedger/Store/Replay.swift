@@ -208,53 +208,39 @@ struct ReplayResults {
         _ replay: inout FileReplay, failure: JobLedgerError?, emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
         reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
     ) {
+        guard let failure else {
+            var parts = [replay]
+            return split(&parts, emit: emit, write: write, reject: reject, torn: torn)
+        }
         summary.files += 1
         filesLeft -= 1
+        jobs.paths.append(replay.file)
         jobs.check(&replay, last: filesLeft == 0)
-        if let failure {
-            self.problem(failure, reject: reject)
-            return
-        }
-        summary.lines += replay.lines
-        if let tail = replay.tornTail { torn(tail) }
-        replay.finish(
-            emit: { state in
-                emit(state)
-                summary.jobs += 1
-            },
-            write: { bytes in
-                write(bytes)
-                summary.jobs += 1
-            },
-            reject: { error in
-                reject(error)
-                summary.problems += 1
-            })
+        self.problem(failure, reject: reject)
     }
 }
 
 extension ReplayResults {
-    /// Hands on a file split into ranges from its ranges' replays, in order, without merging
-    /// them: the file's problems, then its jobs in order of their first line, each range's
-    /// numbered after the lines of the ranges before it. Jobs another range began are skipped
-    /// (``FileReplay/carry(across:log:)`` carried them on in the range that began them), and
-    /// consecutive rendered jobs are written at once.
+    /// Hands on a file's replay — or, for a file split into ranges, its ranges' replays in order,
+    /// without merging them: the file's problems, then its jobs in order of their first line, each
+    /// range's numbered after the lines of the ranges before it. Jobs another range began are
+    /// skipped (``FileReplay/carry(across:log:)`` carried them on in the range that began them),
+    /// and consecutive rendered jobs are written at once.
+    ///
+    /// In a per-job file — `<job>.jsonl` holding `<job>` — every line is that job's: a line of
+    /// another job, or one too damaged to name its job, rejects the file's job (at the earliest
+    /// such line), and no other job is replayed from it. In an export, such a line is reported on
+    /// its own.
     mutating func split(
         _ parts: inout [FileReplay], emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
         reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
     ) {
         summary.files += 1
         filesLeft -= 1
-        var bases: [Int] = []
-        var lines = 0
-        for index in parts.indices {
-            bases.append(lines)
-            lines += parts[index].lines
-            // Every range but the first is noted as part of the same file.
-            if index > 0 { jobs.paths.removeLast() }
-            jobs.check(&parts[index], last: filesLeft == 0)
-        }
-        summary.lines += lines
+        let bases = FileReplay.lineBases(parts)
+        jobs.paths.append(parts[0].file)
+        for index in parts.indices { jobs.check(&parts[index], last: filesLeft == 0) }
+        summary.lines += bases.last! + parts.last!.lines
         if let tail = parts.last!.tornTail {
             torn(TornWrite(file: tail.file, line: tail.line + bases.last!, byteCount: tail.byteCount, moved: tail.moved))
         }
@@ -263,7 +249,7 @@ extension ReplayResults {
             moved.line = error.line.map { $0 + base }
             return moved
         }
-        // A file named after a job that holds that job's lines: its log, under finish's rule.
+        // A file named after a job that holds that job's lines: its log.
         var own: (part: Int, slot: Int)?
         if let stem = parts[0].stem {
             for part in parts.indices where own == nil {
@@ -277,7 +263,12 @@ extension ReplayResults {
                 candidates += part.fileProblems.map { shifted($0, bases[index]).about(job: stem.rawValue) }
                 if foreign == nil, let first = part.firstForeignLine { foreign = (first.line + bases[index], first.job) }
             }
-            if let foreign { candidates.append(FileReplay.foreignLine(foreign, in: stem, file: parts[0].file)) }
+            if let foreign {
+                candidates.append(
+                    JobLedgerError(
+                        .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
+                        job: stem.rawValue, file: parts[0].file, line: foreign.line))
+            }
             let home = parts[own.part]
             if home.slots[own.slot].rejected { candidates.append(shifted(home.errors[own.slot]!, bases[own.part])) }
             if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
@@ -342,8 +333,8 @@ struct ReplayedJobs {
     /// The last file of a replay is only checked against the others, not noted (no file follows
     /// to meet its jobs again); `carried` slots (a job an earlier range of the file began) are
     /// not checked again.
+    /// The file must be noted in `paths` first.
     mutating func check(_ replay: inout FileReplay, last: Bool = false) {
-        paths.append(replay.file)
         if last && table.count == 0 { return }
         let ordinal = Int32(paths.count - 1)
         for index in replay.slots.indices where !replay.slots[index].carried {
@@ -483,15 +474,25 @@ struct FileReplay {
                 if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
         } else {
-            let owner = PartitionFilter.Owner.partition(partition, of: partitions)
-            var filter = PartitionFilter(owner)
-            defer { filter.deallocate() }
-            _ = try reader.forEachLine { base, count, _ in
-                let owned = filter.owns(base, count) ?? self.decodedOwner(base, count, owner)
-                if owned { self.fold(base, count) } else { self.lines += 1 }
-                if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
-            }
+            try foldOwned(by: .partition(partition, of: partitions), from: &reader, tick: tick)
         }
+        noteTornTail(of: log)
+    }
+
+    /// Folds the lines `owner` folds and counts the others.
+    private mutating func foldOwned(by owner: PartitionFilter.Owner, from reader: inout LineReader, tick: (Int) -> Void)
+        throws(JobLedgerError)
+    {
+        var filter = PartitionFilter(owner)
+        defer { filter.deallocate() }
+        _ = try reader.forEachLine { base, count, _ in
+            if filter.owns(base, count) ?? self.decodedOwner(base, count, owner) { self.fold(base, count) } else { self.lines += 1 }
+            if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+        }
+    }
+
+    /// A torn tail after the log's committed lines, numbered after the lines read.
+    private mutating func noteTornTail(of log: OpenedLog) {
         if log.size > log.end { tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(log.size - log.end), moved: false) }
     }
 
@@ -515,34 +516,28 @@ struct FileReplay {
             if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
         }
         if runSlot >= 0 { slots[runSlot].lastEnd = runEnd }
-        if range.upperBound == log.end, log.size > log.end {
-            tornTail = TornWrite(file: file, line: lines + 1, byteCount: Int(log.size - log.end), moved: false)
-        }
+        if range.upperBound == log.end { noteTornTail(of: log) }
     }
 
     /// Folds the lines of `range` that belong to the jobs already in this replay (and no
     /// others), the first of them numbered `firstLine`: how the merge of a file split into
     /// ranges carries on a job that an earlier range began.
     mutating func refold(_ log: OpenedLog, range: Range<Int64>, firstLine: Int) throws(JobLedgerError) {
-        let owner = PartitionFilter.Owner.jobs(table)
-        var filter = PartitionFilter(owner)
-        defer { filter.deallocate() }
         lines = firstLine - 1
         lastSlot = -1
         var reader = LineReader(fd: log.fd, path: file, from: range.lowerBound, to: range.upperBound)
-        _ = try reader.forEachLine { base, count, _ in
-            if filter.owns(base, count) ?? self.decodedOwner(base, count, owner) { self.fold(base, count) } else { self.lines += 1 }
-        }
+        try foldOwned(by: .jobs(table), from: &reader) { _ in }
     }
 
     /// Turns the state of each job not rejected (as of ``asOf``) into bytes with `render`, on
-    /// the calling thread, and lets the state go; `skip` leaves a slot as it is (a job the merge
-    /// of a split file must still carry on).
-    mutating func render(_ render: Replay.Render, skip: (Int) -> Bool = { _ in false }) {
+    /// the calling thread, and lets the state go; with `sharedToo` false, a job met in another
+    /// range of a split file is left as it is (the hand-on must still carry it on).
+    mutating func render(_ render: Replay.Render, sharedToo: Bool = true) {
         if renderedRanges.count < slots.count { renderedRanges += repeatElement(nil, count: slots.count - renderedRanges.count) }
         for index in slots.indices
-        where !slots[index].rejected && !slots[index].carried && slots[index].state >= 0 && renderedRanges[index] == nil {
-            if skip(index) { continue }
+        where !slots[index].rejected && !slots[index].carried && (sharedToo || !slots[index].shared) && slots[index].state >= 0
+            && renderedRanges[index] == nil
+        {
             let stateIndex = slots[index].state
             guard let state = snapshots.removeValue(forKey: index) ?? states[stateIndex] else { continue }
             let start = rendered.count
@@ -673,44 +668,6 @@ struct FileReplay {
         if !slots[slot].rejected {
             errors[slot] = error
             slots[slot].rejected = true
-        }
-    }
-
-    /// Reports the file's problems and jobs, jobs in order of their first line. In a per-job file
-    /// — `<job>.jsonl` holding `<job>` — every line is that job's: a line of another job, or one
-    /// too damaged to name its job, rejects the file's job (at the earliest such line), and no
-    /// other job is replayed from it. In an export, such a line is reported on its own.
-    /// The problem of a per-job file (`<job>.jsonl`) holding a line of another job.
-    static func foreignLine(_ foreign: (line: Int, job: JobID), in stem: JobID, file: String) -> JobLedgerError {
-        JobLedgerError(
-            .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
-            job: stem.rawValue, file: file, line: foreign.line)
-    }
-
-    /// A job is handed on as the bytes ``render(_:skip:)`` made of it, if it made any, else as
-    /// its state.
-    func finish(emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void, reject: (JobLedgerError) -> Void) {
-        func deliver(_ index: Int) {
-            if index < renderedRanges.count, let range = renderedRanges[index] {
-                write(rendered[range])
-            } else if slots[index].state >= 0, let state = snapshots[index] ?? states[slots[index].state] {
-                emit(state)
-            }
-        }
-        guard let stem, let own = slots.firstIndex(where: { $0.job == stem }) else {
-            for problem in fileProblems { reject(problem) }
-            for index in slots.indices {
-                if let error = errors[index] { reject(error) } else { deliver(index) }
-            }
-            return
-        }
-        var candidates: [JobLedgerError] = fileProblems.map { $0.about(job: stem.rawValue) }
-        if let error = errors[own] { candidates.append(error) }
-        if let foreign = firstForeignLine { candidates.append(Self.foreignLine(foreign, in: stem, file: file)) }
-        if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
-            reject(first)
-        } else {
-            deliver(own)
         }
     }
 }

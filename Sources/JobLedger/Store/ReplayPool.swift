@@ -343,7 +343,7 @@ final class ReplayPool: @unchecked Sendable {
 
     /// A partition of a file split into ranges: folds every line of its range, then waits for
     /// the other ranges, to tell its jobs met in no other range (rendered and let go here, in
-    /// parallel) from those the merge must carry on across ranges (``FileReplay/mergedRanges``).
+    /// parallel) from those the hand-on must carry on across ranges (``FileReplay/carry(across:log:)``).
     private func performRange(
         _ task: Task, _ unit: Unit, _ replay: FileReplay, _ log: FileReplay.OpenedLog, _ ranges: [Int64], count: (Int) -> Void
     ) -> Result {
@@ -381,10 +381,7 @@ final class ReplayPool: @unchecked Sendable {
                     tables.indices.contains { $0 != task.partition && tables[$0].find(key, hash: hash) != nil }
                 }
             }
-            if let render {
-                let shared = replay.slots.map(\.shared)
-                replay.render(render) { shared[$0] }
-            }
+            if let render { replay.render(render, sharedToo: false) }
         }
         result.replays.append((task.partition, replay, failure))
         return result
@@ -621,6 +618,17 @@ extension FileReplay {
         return offsets
     }
 
+    /// Where each range's line numbers start in the whole file: the lines of the ranges before it.
+    static func lineBases(_ parts: [FileReplay]) -> [Int] {
+        var bases: [Int] = []
+        var lines = 0
+        for part in parts {
+            bases.append(lines)
+            lines += part.lines
+        }
+        return bases
+    }
+
     /// Carries on, range after range, the jobs a range met that an earlier one began: their
     /// lines in the later range are folded onto their state in the range that began them,
     /// numbered as one thread would number them, and the later slot is marked `carried` (its own
@@ -629,7 +637,7 @@ extension FileReplay {
         // The jobs met in more than one range: the range and slot that began each.
         var shared = JobTable(buckets: 16)
         var owners: [(part: Int, slot: Int)] = []
-        var base = 0
+        let bases = lineBases(parts)
         for part in parts.indices {
             var carried: [(owner: (part: Int, slot: Int), slot: Int)] = []
             for index in parts[part].slots.indices where parts[part].slots[index].shared {
@@ -643,24 +651,16 @@ extension FileReplay {
                     owners.append((part, index))
                 }
             }
-            if !carried.isEmpty { try carry(carried, into: &parts, from: part, lineBase: base, log: log) }
-            base += parts[part].lines
+            if !carried.isEmpty { try carry(carried, into: &parts, from: part, bases: bases, log: log) }
         }
     }
 
     /// Folds the lines range `part` holds of the `carried` jobs onto their states in the ranges
     /// that began them, in one pass over the span of the range that holds them.
     private static func carry(
-        _ carried: [(owner: (part: Int, slot: Int), slot: Int)], into parts: inout [FileReplay], from part: Int, lineBase: Int,
+        _ carried: [(owner: (part: Int, slot: Int), slot: Int)], into parts: inout [FileReplay], from part: Int, bases: [Int],
         log: OpenedLog
     ) throws(JobLedgerError) {
-        // Line numbers of the range that began a job count from its own start.
-        var bases: [Int] = []
-        var lines = 0
-        for index in parts.indices {
-            bases.append(lines)
-            lines += parts[index].lines
-        }
         var fixer = FileReplay(file: parts[part].file, ordinal: parts[part].ordinal, asOf: parts[part].asOf)
         for (owner, _) in carried {
             let home = parts[owner.part]
@@ -678,7 +678,7 @@ extension FileReplay {
         let spans = carried.map { parts[part].slots[$0.slot] }
         let first = spans.min { $0.firstOffset < $1.firstOffset }!
         let end = spans.map(\.lastEnd).max()!
-        try fixer.refold(log, range: first.firstOffset..<end, firstLine: first.line + lineBase)
+        try fixer.refold(log, range: first.firstOffset..<end, firstLine: first.line + bases[part])
         for (index, (owner, _)) in carried.enumerated() {
             let fixed = fixer.slots[index]
             if fixed.rejected && !parts[owner.part].slots[owner.slot].rejected {
