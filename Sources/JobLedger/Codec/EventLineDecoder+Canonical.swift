@@ -27,17 +27,17 @@ extension EventLineDecoder {
     ) -> Envelope? {
         // Each literal is compared as one or two little-endian words (the constants spell it);
         // a line too short to load them goes the general way.
-        guard literal(p, 0, n, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // {"seq":
+        guard Self.literal(p, 0, n, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // {"seq":
         var i = 7
         // The digits through the one integer reader; the literal after them ends the number.
         let (value, seqEnd) = JSONInteger.digits(p, from: i, n)
         guard seqEnd > i, seqEnd - i <= 18, p[i] != UInt8(ascii: "0") else { return nil }
         i = seqEnd
-        guard literal(p, i, n, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // ,"at":"
+        guard Self.literal(p, i, n, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // ,"at":"
         i += 7
         guard let (stamp, stampLength) = try? Timestamp.read(p + i, count: n - i, cache: &minutes) else { return nil }
         i += stampLength
-        guard literal(p, i, n, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return nil }  // ","job":"
+        guard Self.literal(p, i, n, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return nil }  // ","job":"
         i += 9
         // The job: the known job's bytes, or a run of plain job id characters.
         let jobStart = i
@@ -53,7 +53,7 @@ extension EventLineDecoder {
             guard i < n, p[i] == UInt8(ascii: "\"") else { return nil }
         }
         let jobEnd = i
-        guard literal(p, i, n, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return nil }  // ","type":"
+        guard Self.literal(p, i, n, 0x2265_7079_7422_2C22, ~0, 0x223A, 0xFFFF) else { return nil }  // ","type":"
         i += 10
         guard let (known, typeLength) = names.quotedType(p + i, n - i) else { return nil }
         return Envelope(seq: value, at: stamp, jobStart: jobStart, jobEnd: jobEnd, jobKnown: jobKnown, type: known, end: i + typeLength)
@@ -67,12 +67,6 @@ extension EventLineDecoder {
         let raw = UnsafeRawPointer(p + i)
         return raw.loadUnaligned(as: UInt64.self) & firstMask == first
             && raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self) & restMask == rest
-    }
-
-    @inline(__always)
-    private func literal(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, _ first: UInt64, _ firstMask: UInt64,
-                         _ rest: UInt32 = 0, _ restMask: UInt32 = 0) -> Bool {
-        Self.literal(p, i, n, first, firstMask, rest, restMask)
     }
 
     /// Whether `count` bytes at `a` and `b` are equal: word compares, no call (job ids are short);
@@ -137,7 +131,7 @@ extension EventLineDecoder {
     /// `,"percent":N` at `i`: the value and where it ends.
     @inline(__always)
     static func percentField(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> (Int, Int)? {
-        guard literal(p, start, n, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return nil }  // ,"percent":
+        guard Self.literal(p, start, n, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return nil }  // ,"percent":
         let i = start + 11
         let (read, end) = JSONInteger.digits(p, from: i, n)
         guard end > i, end - i <= 3, p[i] != UInt8(ascii: "0") || end == i + 1 else { return nil }
@@ -166,7 +160,7 @@ extension EventLineDecoder {
             i = end
             fields = LineField.percent.bit
         case .created:
-            guard literal(p, i, n, 0x6E69_6769_726F_222C, ~0, 0x22_3A22, 0xFF_FFFF) else { return false }  // ,"origin":"
+            guard Self.literal(p, i, n, 0x6E69_6769_726F_222C, ~0, 0x22_3A22, 0xFF_FFFF) else { return false }  // ,"origin":"
             i += 11
             let start = i
             while i < n, p[i] >= UInt8(ascii: "a"), p[i] <= UInt8(ascii: "z") { i += 1 }
@@ -176,7 +170,7 @@ extension EventLineDecoder {
             fields = LineField.origin.bit
             isPlain = false
         case .completed:
-            guard literal(p, i, n, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return false }  // ,"model":"
+            guard Self.literal(p, i, n, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return false }  // ,"model":"
             i += 10
             let start = i
             while i < n, p[i] >= 0x20, p[i] < 0x80, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }

@@ -748,7 +748,9 @@ struct PartitionFilter {
         guard n <= LogLimits.maximumLineLength else { return owner.ownsLinesWithoutJob }
         guard let start = Self.jobStart(p, n) else { return nil }
         let length = self.length
-        if length > 0, n - start > length, p[start + length] == UInt8(ascii: "\""), same(p + start, length) { return isThis }
+        if length > 0, n - start > length, p[start + length] == UInt8(ascii: "\""), EventLineDecoder.same(job.assumingMemoryBound(to: UInt8.self), p + start, length) {
+            return isThis
+        }
         return newJob(p, n, start)
     }
 
@@ -757,8 +759,8 @@ struct PartitionFilter {
     @inline(__always)
     static func jobStart(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
         let raw = UnsafeRawPointer(p)
-        // {"seq":
-        guard n >= 24, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }
+        // The literals as the fast reader compares them (``EventLineDecoder/readEnvelope``).
+        guard n >= 24, EventLineDecoder.literal(p, 0, n, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // {"seq":
         // The digits of seq: most often one or two.
         guard p[7] &- UInt8(ascii: "0") < 10 else { return nil }
         var i = 8
@@ -766,9 +768,7 @@ struct PartitionFilter {
             i = 9
             while i < n, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
         }
-        // ,"at":"
-        guard n - i >= 8, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
-        else { return nil }
+        guard EventLineDecoder.literal(p, i, n, 0x22_3A22_7461_222C, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // ,"at":"
         i += 7
         // The time's closing quote: after the 20 bytes of `YYYY-MM-DDThh:mm:ssZ`, or found. (A
         // quote within them ends a string too short to be a time: the line names no job.)
@@ -777,27 +777,8 @@ struct PartitionFilter {
             guard let found = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
             quote = UnsafeRawPointer(found) - raw
         }
-        // ","job":"
-        guard n - quote >= 10, raw.loadUnaligned(fromByteOffset: quote, as: UInt64.self) == 0x3A22_626F_6A22_2C22,
-            p[quote + 8] == UInt8(ascii: "\"")
-        else { return nil }
+        guard EventLineDecoder.literal(p, quote, n, 0x3A22_626F_6A22_2C22, ~0, 0x22, 0xFF) else { return nil }  // ","job":"
         return quote + 9
-    }
-
-    /// Whether the `length` bytes at `p` are the remembered id's, compared a word at a time.
-    @inline(__always)
-    private func same(_ p: UnsafePointer<UInt8>, _ length: Int) -> Bool {
-        let line = UnsafeRawPointer(p)
-        guard length >= 8 else { return memcmp(job, line, length) == 0 }
-        var difference: UInt64 = 0
-        var k = 0
-        while k + 8 < length {
-            difference |= line.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ job.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-            k += 8
-        }
-        // The last word, overlapping the ones compared.
-        difference |= line.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) ^ job.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
-        return difference == 0
     }
 
     /// A line of a job other than the last one's: its partition, remembered.
