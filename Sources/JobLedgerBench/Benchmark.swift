@@ -206,17 +206,21 @@ enum Benchmark {
         let start = now()
         let summary = Replay(threads: threads).run(
             [file],
-            emit: { state in
-                checksum &+= SestekProgress(state).percent
-                checksum &+= NuPICStatus(state).modelReady ? 1 : 0
-                checksum &+= PostTrainingJobStatusResponse(state).checkpoints.count
-                checksum &+= NovitaTask(state).models.count
-                checksum &+= Int(BluesightJob(state).finishedAt ?? 0) & 1
-            },
+            emit: { checksum &+= projectionsChecksum($0) },
             reject: { print("jobledger-bench: \($0)") })
         let seconds = now() - start
         precondition(summary.problems == 0 && checksum != 0, "the workload must replay cleanly")
         return seconds
+    }
+
+    /// The five seed projections of a job, computed and summed (so none is optimised away).
+    static func projectionsChecksum(_ state: JobState) -> Int {
+        var sum = SestekProgress(state).percent
+        sum &+= NuPICStatus(state).modelReady ? 1 : 0
+        sum &+= PostTrainingJobStatusResponse(state).checkpoints.count
+        sum &+= NovitaTask(state).models.count
+        sum &+= Int(BluesightJob(state).finishedAt ?? 0) & 1
+        return sum
     }
 
     /// Replay as `jobledger replay` runs it: each job's five projections computed on the thread
@@ -227,14 +231,7 @@ enum Benchmark {
         let start = now()
         let summary = Replay(threads: threads).run(
             [file],
-            render: { state, bytes in
-                var sum = SestekProgress(state).percent
-                sum &+= NuPICStatus(state).modelReady ? 1 : 0
-                sum &+= PostTrainingJobStatusResponse(state).checkpoints.count
-                sum &+= NovitaTask(state).models.count
-                sum &+= Int(BluesightJob(state).finishedAt ?? 0) & 1
-                bytes.append(UInt8(truncatingIfNeeded: sum))
-            },
+            render: { state, bytes in bytes.append(UInt8(truncatingIfNeeded: projectionsChecksum(state))) },
             write: { for byte in $0 { checksum &+= Int(byte) } },
             reject: { print("jobledger-bench: \($0)") })
         let seconds = now() - start

@@ -15,10 +15,7 @@ struct Output {
 
     init() { buffer.reserveCapacity(1 << 16) }
 
-    mutating func write(_ bytes: [UInt8]) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { flush() }
-    }
+    mutating func write(_ bytes: [UInt8]) { write(bytes[...]) }
 
     /// Bytes of a larger buffer: a large piece is written as it is, not copied into the buffer.
     mutating func write(_ bytes: ArraySlice<UInt8>) {
