@@ -3,7 +3,20 @@
 /// Every JSON output of JobLedger (log lines, vocabularies, the CLI) goes through this writer, so
 /// escaping and number formatting are the same everywhere.
 public struct JSONWriter: Sendable {
-    package var bytes: [UInt8]
+    /// What was written, but for the last ``pendingCount`` bytes, still in ``pending``.
+    private var storage: [UInt8]
+    /// The newest bytes, held inline: most writes are a few bytes, and a copy into an inline
+    /// buffer costs neither the uniqueness nor the capacity check of an array append (a replay
+    /// line is written with some thirty of them).
+    private var pending: Pending = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private var pendingCount = 0
+    private typealias Pending = (
+        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+        UInt64, UInt64
+    )
+    private static let pendingCapacity = 256
+
     /// Bit d: the container open at depth d + 1 holds an element already (the next needs a comma).
     private var elementBits: UInt64 = 0
     private var depth = 0
@@ -13,12 +26,84 @@ public struct JSONWriter: Sendable {
     private var afterKey = false
 
     package init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = []
+        if capacity > 0 { storage.reserveCapacity(capacity) }
+    }
+
+    /// Everything written so far. Changing it in place (appending, swapping a buffer in or out)
+    /// first moves the pending bytes into it.
+    package var bytes: [UInt8] {
+        get {
+            guard pendingCount > 0 else { return storage }
+            var all = storage
+            Self.withBytes(of: pending, pendingCount) { all.append(contentsOf: $0) }
+            return all
+        }
+        set {
+            storage = newValue
+            pendingCount = 0
+        }
+        _modify {
+            flush()
+            yield &storage
+        }
     }
 
     /// The text written so far.
     package var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Moves the pending bytes to ``storage``.
+    private mutating func flush() {
+        guard pendingCount > 0 else { return }
+        let count = pendingCount
+        Self.withBytes(of: pending, count) { storage.append(contentsOf: $0) }
+        pendingCount = 0
+    }
+
+    /// Appends `count` bytes from `source`.
+    @inline(__always) private mutating func put(_ source: UnsafeRawPointer, _ count: Int) {
+        let at = pendingCount
+        guard at + count <= Self.pendingCapacity else { return spill(source, count) }
+        withUnsafeMutableBytes(of: &pending) { $0.baseAddress.unsafelyUnwrapped.advanced(by: at).copyMemory(from: source, byteCount: count) }
+        pendingCount = at + count
+    }
+
+    /// The first `count` bytes of a scratch tuple as a typed buffer: an array appends one of those
+    /// with one copy, a raw buffer byte by byte.
+    @inline(__always)
+    private static func withBytes<Scratch>(of scratch: Scratch, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        withUnsafeBytes(of: scratch) { raw in
+            raw.withMemoryRebound(to: UInt8.self) { body(UnsafeBufferPointer(rebasing: $0[..<count])) }
+        }
+    }
+
+    @inline(never) private mutating func spill(_ source: UnsafeRawPointer, _ count: Int) {
+        flush()
+        if count > Self.pendingCapacity {
+            UnsafeRawBufferPointer(start: source, count: count).withMemoryRebound(to: UInt8.self) { storage.append(contentsOf: $0) }
+        } else {
+            put(source, count)
+        }
+    }
+
+    @inline(__always) private mutating func put(_ byte: UInt8) {
+        if pendingCount == Self.pendingCapacity { flush() }
+        let at = pendingCount
+        withUnsafeMutableBytes(of: &pending) { $0.baseAddress.unsafelyUnwrapped.storeBytes(of: byte, toByteOffset: at, as: UInt8.self) }
+        pendingCount = at + 1
+    }
+
+    @inline(__always) private mutating func put(_ text: StaticString) {
+        put(text.utf8Start, text.utf8CodeUnitCount)
+    }
+
+    /// Appends the UTF-8 bytes of `text`, unescaped.
+    @inline(__always) private mutating func put(utf8 text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            if let base = utf8.baseAddress { put(base, utf8.count) }
+        }
+    }
 
     /// Writes the comma a new element needs, if any.
     @inline(__always) private mutating func beginValue() {
@@ -29,9 +114,9 @@ public struct JSONWriter: Sendable {
         guard depth > 0 else { return }
         if depth <= 64 {
             let bit: UInt64 = 1 << UInt64(depth - 1)
-            if elementBits & bit != 0 { bytes.append(UInt8(ascii: ",")) } else { elementBits |= bit }
+            if elementBits & bit != 0 { put(UInt8(ascii: ",")) } else { elementBits |= bit }
         } else if deepElements[depth - 65] {
-            bytes.append(UInt8(ascii: ","))
+            put(UInt8(ascii: ","))
         } else {
             deepElements[depth - 65] = true
         }
@@ -39,7 +124,7 @@ public struct JSONWriter: Sendable {
 
     @inline(__always) private mutating func open(_ bracket: UInt8) {
         beginValue()
-        bytes.append(bracket)
+        put(bracket)
         depth += 1
         if depth <= 64 { elementBits &= ~(1 << UInt64(depth - 1)) } else { deepElements.append(false) }
     }
@@ -47,7 +132,7 @@ public struct JSONWriter: Sendable {
     @inline(__always) private mutating func close(_ bracket: UInt8) {
         if depth > 64 { deepElements.removeLast() }
         depth -= 1
-        bytes.append(bracket)
+        put(bracket)
     }
 
     /// Opens an object: at the top level, after a key, or as an array element.
@@ -63,10 +148,10 @@ public struct JSONWriter: Sendable {
     /// Writes `"key":`; the value written next belongs to it.
     package mutating func key(_ key: StaticString) {
         beginValue()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: "\""))
+        put(key)
+        put(UInt8(ascii: "\""))
+        put(UInt8(ascii: ":"))
         afterKey = true
     }
 
@@ -75,25 +160,23 @@ public struct JSONWriter: Sendable {
     package mutating func dynamicKey(_ key: String) {
         beginValue()
         appendQuoted(key)
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: ":"))
         afterKey = true
     }
 
     package mutating func null() {
         beginValue()
-        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        put("null")
     }
 
     package mutating func bool(_ value: Bool) {
         beginValue()
-        if value { bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else {
-            bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
-        }
+        if value { put("true") } else { put("false") }
     }
 
     package mutating func int(_ value: Int) {
         beginValue()
-        Self.appendDecimal(value, to: &bytes)
+        Self.withDecimal(value) { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
     }
 
     package mutating func int64(_ value: Int64) { int(Int(value)) }
@@ -102,11 +185,8 @@ public struct JSONWriter: Sendable {
     /// form and is written as `null`.
     package mutating func double(_ value: Double) {
         beginValue()
-        guard value.isFinite else {
-            bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-            return
-        }
-        bytes.append(contentsOf: value.description.utf8)
+        guard value.isFinite else { return put("null") }
+        put(utf8: value.description)
     }
 
     package mutating func string(_ value: String) {
@@ -117,7 +197,7 @@ public struct JSONWriter: Sendable {
     /// Writes a key that needs no escaping, by construction (an enum's raw value).
     package mutating func plainKey(_ key: String) {
         plainString(key)
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: ":"))
         afterKey = true
     }
 
@@ -125,10 +205,10 @@ public struct JSONWriter: Sendable {
     /// (Checked in debug builds.)
     package mutating func plainString(_ value: String) {
         beginValue()
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
         assert(!value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        bytes.append(contentsOf: value.utf8)
-        bytes.append(UInt8(ascii: "\""))
+        put(utf8: value)
+        put(UInt8(ascii: "\""))
     }
 
     package mutating func optionalString(_ value: String?) {
@@ -162,7 +242,8 @@ public struct JSONWriter: Sendable {
     /// Writes bytes that are already valid JSON text for one value.
     package mutating func raw(_ text: some Sequence<UInt8>) {
         beginValue()
-        bytes.append(contentsOf: text)
+        flush()
+        storage.append(contentsOf: text)
     }
 
     // MARK: Encoding helpers
@@ -172,9 +253,15 @@ public struct JSONWriter: Sendable {
             bytes.append(UInt8(ascii: "0") + UInt8(value))
             return
         }
+        withDecimal(value) { digits in digits.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0) } }
+    }
+
+    /// Calls `body` with the decimal digits of `value` (and its sign).
+    @inline(__always)
+    private static func withDecimal(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
-        let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+        withUnsafeMutableBytes(of: &digits) { scratch in
             var position = scratch.count
             repeat {
                 position -= 1
@@ -185,39 +272,41 @@ public struct JSONWriter: Sendable {
                 position -= 1
                 scratch[position] = UInt8(ascii: "-")
             }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[position...]))
-            return scratch.count - position
+            body(UnsafeRawBufferPointer(rebasing: scratch[position...]))
         }
-        _ = count
     }
 
     /// Appends `"value"` with JSON escapes: quote, backslash and control characters; everything
     /// else, non-ASCII included, is written as its UTF-8 bytes.
     mutating func appendQuoted(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
             var runStart = 0
             for i in 0..<utf8.count {
                 let b = utf8[i]
                 guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                if runStart < i { put(base + runStart, i - runStart) }
                 runStart = i + 1
+                put(UInt8(ascii: "\\"))
                 switch b {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case UInt8(ascii: "\""): put(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): put(UInt8(ascii: "\\"))
+                case 0x0A: put(UInt8(ascii: "n"))
+                case 0x0D: put(UInt8(ascii: "r"))
+                case 0x09: put(UInt8(ascii: "t"))
+                case 0x08: put(UInt8(ascii: "b"))
+                case 0x0C: put(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                    let hex: StaticString = "0123456789abcdef"
+                    put("u00")
+                    put(hex.utf8Start[Int(b >> 4)])
+                    put(hex.utf8Start[Int(b & 0xF)])
                 }
             }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+            if runStart < utf8.count { put(base + runStart, utf8.count - runStart) }
         }
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
     }
 }
