@@ -92,6 +92,10 @@ public final class DirectoryStore: EventStore {
         commit = mode == .readWrite && durability == .fsync ? try GroupCommit(directory: directory) : nil
     }
 
+    /// The group commit of a durable read-write store (`nil` otherwise): tests inject sync
+    /// failures through it.
+    package var groupCommit: GroupCommit? { commit }
+
     /// The path of a job's log file.
     public func path(of job: JobID) -> String {
         directory.hasSuffix("/") ? directory + job.fileName : directory + "/" + job.fileName

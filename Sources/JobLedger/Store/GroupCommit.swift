@@ -23,7 +23,7 @@ import Darwin
 /// one (their write-back may be the one that failed, and the error is reported once); each takes
 /// its bytes back. Locks: the leader holds only its own job's lock while it syncs, and waiting
 /// never takes another lock, so appenders of different jobs cannot deadlock here.
-final class GroupCommit: @unchecked Sendable {
+package final class GroupCommit: @unchecked Sendable {
     /// One append waiting for its sync, woken by its own condition variable (so finishing a sync
     /// wakes its group and the next leader, not every waiting appender).
     private final class Member {
@@ -58,6 +58,13 @@ final class GroupCommit: @unchecked Sendable {
     private var waiting: [Member] = []
     /// Whether a sync is running or its next leader is chosen.
     private var led = false
+    /// Syncs run so far, and the fault consulted after each (tests only: see ``failSyncs(_:)``).
+    private var syncs = 0
+    private var fault: Fault?
+
+    /// A test's stand-in for a failing disk: called after the real sync of a group with the
+    /// sync's number (1, 2, …) and the group's size; an error it returns is taken as the sync's.
+    package typealias Fault = @Sendable (_ sync: Int, _ members: Int) -> JobLedgerError?
 
     init(directory: String) throws(JobLedgerError) {
         self.directory = directory
@@ -91,8 +98,10 @@ final class GroupCommit: @unchecked Sendable {
             // Lead: one sync for everyone waiting now (this appender among them).
             let group = waiting
             waiting = []
+            syncs += 1
+            let (number, fault) = (syncs, fault)
             pthread_mutex_unlock(mutex)
-            let failure = Self.sync(group, directory: directory, directoryFD: directoryFD)
+            let failure = Self.sync(group, directory: directory, directoryFD: directoryFD) ?? fault?(number, group.count)
             pthread_mutex_lock(mutex)
             let finished = failure == nil ? group : group + waiting
             if failure != nil { waiting = [] }
@@ -114,6 +123,20 @@ final class GroupCommit: @unchecked Sendable {
         for member in woken { pthread_cond_signal(member.condition) }
         if let failure = me.failure { throw failure }
     }
+    /// Makes every later sync consult `fault` (tests: a sync failure without a failing disk).
+    package func failSyncs(_ fault: Fault?) {
+        pthread_mutex_lock(mutex)
+        self.fault = fault
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// How many appends wait for the next sync now (tests: to know a group has formed).
+    package var waitingCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return waiting.count
+    }
+
     /// One sync for a whole group; the error if it failed.
     private static func sync(_ group: [Member], directory: String, directoryFD: Int32) -> JobLedgerError? {
         let files = group.flatMap(\.files)
