@@ -35,7 +35,7 @@ enum ReplayCommand: Command {
         let render: Replay.Render = { state, bytes in
             var line = JSONWriter(capacity: 0)
             swap(&line.bytes, &bytes)
-            ProjectionLine(state, vocabularies: vocabularies).write(to: &line)
+            ProjectionLine.write(state, vocabularies: vocabularies, to: &line)
             line.bytes.append(UInt8(ascii: "\n"))
             swap(&line.bytes, &bytes)
         }

@@ -138,6 +138,18 @@ extension EventLineDecoder {
         return (read, end)
     }
 
+    /// The origin spelled by `span`, or `nil` (the general path then words the error).
+    @inline(__always)
+    static func origin(_ p: UnsafePointer<UInt8>, _ span: Span) -> Origin? {
+        let raw = UnsafeRawPointer(p + span.start)
+        switch span.end - span.start {
+        case 3 where raw.loadUnaligned(as: UInt16.self) == 0x7061 && p[span.start + 2] == UInt8(ascii: "i"): return .api  // ap i
+        case 7 where raw.loadUnaligned(as: UInt32.self) == 0x736E_6F63 && raw.loadUnaligned(fromByteOffset: 3, as: UInt32.self) == 0x656C_6F73:
+            return .console  // cons sole
+        default: return nil
+        }
+    }
+
     /// Reads a line in exactly the form JobLedger writes it (keys in order, no whitespace, no
     /// escapes, the frequent event shapes), or returns `false` having decided nothing: the
     /// general reader then reads the line from the start and words any error. Lines it accepts
@@ -185,7 +197,9 @@ extension EventLineDecoder {
         guard i == n - 1, p[i] == UInt8(ascii: "}") else { return false }
         switch known {
         case .progressed: self.percent = percent
-        case .created: strings[LineField.origin.rawValue] = string
+        case .created:
+            strings[LineField.origin.rawValue] = string
+            canonicalOrigin = Self.origin(p, string)
         case .completed: strings[LineField.model.rawValue] = string
         default: break
         }
@@ -194,6 +208,7 @@ extension EventLineDecoder {
         job = Span(start: envelope.jobStart, end: envelope.jobEnd, escaped: false)
         jobIsKnown = envelope.jobKnown
         plain = isPlain
+        canonical = true
         type = known
         present = LineField.envelope | fields
         return true

@@ -33,6 +33,13 @@ struct EventLineDecoder {
     /// percent), read by the fast path: ``JobState/applyPlain(seq:at:type:percent:)`` folds it
     /// without building an ``Event``.
     var plain = false
+    /// Whether the last decoded line was read by the fast path (``readCanonical(_:_:_:)``): its job
+    /// id's characters are then known to be allowed ones.
+    var canonical = false
+    /// The origin of the last decoded line when it is a `created` line in canonical form, which
+    /// then has no other field: ``JobState/fold(line:_:into:job:)`` starts the state from it
+    /// without building an ``Event``.
+    var canonicalOrigin: Origin?
     var type = EventType.created
     var strings = [Span](repeating: Span(), count: LineField.allCases.count)
     var percent = 0
@@ -55,6 +62,8 @@ struct EventLineDecoder {
     mutating func decode(_ base: UnsafePointer<UInt8>, count: Int, knownJob: UnsafeBufferPointer<UInt8>? = nil) throws(LineError) {
         jobIsKnown = false
         plain = false
+        canonical = false
+        canonicalOrigin = nil
         // A line of a batch ends with a tab (docs/log-format.md, "Batches"): the fast path
         // reads it without.
         if readCanonical(base, count > 1 && base[count - 1] == LogFraming.continued ? count - 1 : count, knownJob) { return }

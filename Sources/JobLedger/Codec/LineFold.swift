@@ -16,6 +16,12 @@ extension JobState {
         if decoder.plain, case .some = state {
             return try state!.applyPlain(seq: decoder.seq, at: decoder.at, type: decoder.type, percent: decoder.percent)
         }
+        // The first line, when it is a canonical `created` with only its origin (the common
+        // case): the state starts from it as `JobState(_:)` would start it from its event.
+        if let origin = decoder.canonicalOrigin, case .none = state {
+            state = try JobState(seq: decoder.seq, at: decoder.at, job: job(), origin: origin)
+            return
+        }
         let event: Event
         do { event = try decoder.event(base) } catch { throw JobLedgerError(.corruptLog, error.message, job: job().rawValue) }
         switch state {

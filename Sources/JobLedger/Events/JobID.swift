@@ -35,10 +35,13 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         return string.withUTF8 { problem(with: $0) }
     }
 
-    static func problem(with bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    /// With `charactersChecked`, the caller has seen that every byte is an allowed one
+    /// (``isAllowed(_:)``), and only the length and the first character are checked.
+    static func problem(with bytes: UnsafeBufferPointer<UInt8>, charactersChecked: Bool = false) -> String? {
         guard !bytes.isEmpty else { return "it is empty" }
         guard bytes.count <= 128 else { return "it has \(bytes.count) characters, at most 128 are allowed" }
         guard bytes[0] != UInt8(ascii: ".") else { return "it starts with '.'" }
+        if charactersChecked { return nil }
         var allowed = true
         for b in bytes { allowed = allowed && isAllowed(b) }
         if allowed { return nil }

@@ -64,8 +64,27 @@ public struct JSONWriter: Sendable {
     @inline(__always) private mutating func put(_ source: UnsafeRawPointer, _ count: Int) {
         let at = pendingCount
         guard at + count <= Self.pendingCapacity else { return spill(source, count) }
-        withUnsafeMutableBytes(of: &pending) { $0.baseAddress.unsafelyUnwrapped.advanced(by: at).copyMemory(from: source, byteCount: count) }
+        withUnsafeMutableBytes(of: &pending) { Self.copy(source, to: $0.baseAddress.unsafelyUnwrapped + at, count) }
         pendingCount = at + count
+    }
+
+    /// Copies `count` bytes; up to 16 (a key, a status) without a call: two loads and two
+    /// stores that overlap rather than a loop.
+    @inline(__always) private static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
+        switch count {
+        case 8...16:
+            let (head, tail) = (source.loadUnaligned(as: UInt64.self), source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            let (head, tail) = (source.loadUnaligned(as: UInt32.self), source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+        case 1..<4:
+            for i in 0..<count { target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+        default:
+            target.copyMemory(from: source, byteCount: count)
+        }
     }
 
     /// The first `count` bytes of a scratch tuple as a typed buffer: an array appends one of those

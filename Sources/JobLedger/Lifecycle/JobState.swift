@@ -135,8 +135,32 @@ public struct JobState: Sendable, Hashable {
         lastEventAt = first.at
         phase = TransitionTable.startPhase
         origin = creation.origin
-        box = ColdBox(Cold(creation: Shared(creation), createdAt: first.at))
+        box = ColdBox(Cold(creation: creation == Creation(origin: creation.origin) ? Self.created(by: creation.origin) : Shared(creation), createdAt: first.at))
     }
+
+    /// Starts a job's state from a `created` event with only its origin: what ``init(_:)`` makes
+    /// of `RecordedEvent(seq: seq, at: at, job: job, event: .created(Creation(origin: origin)))`,
+    /// without building the event.
+    /// - Throws: `corrupt_log` for a `seq` other than 1.
+    init(seq: Int, at: Timestamp, job: JobID, origin: Origin) throws(JobLedgerError) {
+        guard seq == 1 else { throw Self.seqError(found: seq, expected: 1, job: job) }
+        self.job = job
+        self.seq = 1
+        lastEventAt = at
+        phase = TransitionTable.startPhase
+        self.origin = origin
+        box = ColdBox(Cold(creation: Self.created(by: origin), createdAt: at))
+    }
+
+    /// The creation with only an origin, one per origin, shared by every state made from one.
+    private static func created(by origin: Origin) -> Shared<Creation> {
+        switch origin {
+        case .api: apiCreation
+        case .console: consoleCreation
+        }
+    }
+    private static let apiCreation = Shared(Creation(origin: .api))
+    private static let consoleCreation = Shared(Creation(origin: .console))
 
     /// The state after `event`.
     /// - Throws: as ``apply(_:)``; `self` is not changed.

@@ -162,7 +162,9 @@ public struct ProjectionLine: Sendable, JSONRenderable {
         Self.write(state, vocabularies: vocabularies, to: &writer)
     }
 
-    static func write(_ state: JobState, vocabularies: [Vocabulary], to writer: inout JSONWriter) {
+    /// What ``write(to:)`` writes for `ProjectionLine(state, vocabularies: vocabularies)`,
+    /// without making one (a replay writes a line per job).
+    package static func write(_ state: JobState, vocabularies: [Vocabulary], to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("job")
         writer.plainString(state.job.rawValue)

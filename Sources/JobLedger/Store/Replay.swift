@@ -534,16 +534,25 @@ struct FileReplay {
     /// range of a split file is left as it is (the hand-on must still carry it on).
     mutating func render(_ render: Replay.Render, sharedToo: Bool = true) {
         if renderedRanges.count < slots.count { renderedRanges += repeatElement(nil, count: slots.count - renderedRanges.count) }
+        var estimated = false
         for index in slots.indices
         where !slots[index].rejected && !slots[index].carried && (sharedToo || !slots[index].shared) && slots[index].state >= 0
             && renderedRanges[index] == nil
         {
             let stateIndex = slots[index].state
-            guard let state = snapshots.removeValue(forKey: index) ?? states[stateIndex] else { continue }
+            // Moved out, not copied: the state is let go here anyway.
+            let asOfState = snapshots.isEmpty ? nil : snapshots.removeValue(forKey: index)
+            guard let state = asOfState ?? states[stateIndex].take() else { continue }
             let start = rendered.count
             render(state, &rendered)
             renderedRanges[index] = start..<rendered.count
             states[stateIndex] = nil
+            if !estimated {
+                // Room for the rest at the first job's length, so the bytes are not copied each
+                // time the buffer doubles.
+                estimated = true
+                rendered.reserveCapacity(rendered.count + (rendered.count - start) * (slots.count - index - 1) * 9 / 8)
+            }
         }
     }
 
@@ -592,7 +601,7 @@ struct FileReplay {
             {
                 slot = lastSlot
             } else {
-                if let problem = JobID.problem(with: bytes) {
+                if let problem = JobID.problem(with: bytes, charactersChecked: decoder.canonical) {
                     lastSlot = -1
                     fileProblems.append(
                         JobLedgerError(
