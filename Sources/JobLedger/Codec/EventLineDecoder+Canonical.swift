@@ -92,9 +92,10 @@ extension EventLineDecoder {
     }
 
     /// A plain line of `job` — the fast path's most frequent case: a canonical line of exactly
-    /// that job whose event has no fields (or is `progressed` with only its percent), read
-    /// without storing anything in the decoder but the date cache. `nil` for any other line,
-    /// which then goes through ``decode(_:count:knownJob:)``.
+    /// that job whose event has no fields, is `progressed` with only its percent, or `completed`
+    /// with its model (its bytes' range then in ``plainModel``), read without storing anything
+    /// else in the decoder but the date cache. `nil` for any other line, which then goes through
+    /// ``decode(_:count:knownJob:)``.
     @inline(__always)
     mutating func readPlain(_ p: UnsafePointer<UInt8>, count: Int, job: UnsafeBufferPointer<UInt8>)
         -> (seq: Int, at: Timestamp, type: EventType, percent: Int)?
@@ -108,11 +109,27 @@ extension EventLineDecoder {
             guard let (read, end) = Self.percentField(p, i, n) else { return nil }
             percent = read
             i = end
+        case .completed:
+            guard let model = Self.modelField(p, i, n) else { return nil }
+            plainModel = model
+            i = model.upperBound + 1
         default:
             guard Self.hasNoFields(envelope.type) else { return nil }
         }
         guard i == n - 1, p[i] == UInt8(ascii: "}") else { return nil }
         return (envelope.seq, envelope.at, envelope.type, percent)
+    }
+
+    /// `,"model":"TEXT"` at `start`, TEXT not empty, printable ASCII without quote or backslash
+    /// (what needs no unescaping): the range of TEXT.
+    @inline(__always)
+    static func modelField(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> Range<Int>? {
+        guard Self.literal(p, start, n, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return nil }  // ,"model":"
+        var i = start + 10
+        let textStart = i
+        while i < n, p[i] >= 0x20, p[i] < 0x80, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
+        guard i < n, p[i] == UInt8(ascii: "\""), i > textStart else { return nil }
+        return textStart..<i
     }
 
     /// The types whose canonical line has no fields: their optional fields (`files`, `resources`)
@@ -182,13 +199,9 @@ extension EventLineDecoder {
             fields = LineField.origin.bit
             isPlain = false
         case .completed:
-            guard Self.literal(p, i, n, 0x226C_6564_6F6D_222C, ~0, 0x223A, 0xFFFF) else { return false }  // ,"model":"
-            i += 10
-            let start = i
-            while i < n, p[i] >= 0x20, p[i] < 0x80, p[i] != UInt8(ascii: "\""), p[i] != UInt8(ascii: "\\") { i += 1 }
-            guard i < n, p[i] == UInt8(ascii: "\""), i > start else { return false }
-            string = Span(start: start, end: i, escaped: false)
-            i += 1
+            guard let model = Self.modelField(p, i, n) else { return false }
+            string = Span(start: model.lowerBound, end: model.upperBound, escaped: false)
+            i = model.upperBound + 1
             fields = LineField.model.bit
             isPlain = false
         default:

@@ -112,6 +112,39 @@ public struct JSONWriter: Sendable {
         pendingCount = at + 1
     }
 
+    /// Appends `"`, `count` bytes from `source`, `"` and, with `colon`, `:` — a key or a plain
+    /// string — with one check for room.
+    @inline(__always) private mutating func put(quoted source: UnsafeRawPointer, _ count: Int, colon: Bool) {
+        let total = count + (colon ? 3 : 2)
+        if pendingCount + total > Self.pendingCapacity {
+            guard total <= Self.pendingCapacity else {
+                put(UInt8(ascii: "\""))
+                put(source, count)
+                put(UInt8(ascii: "\""))
+                if colon { put(UInt8(ascii: ":")) }
+                return
+            }
+            flush()
+        }
+        let at = pendingCount
+        withUnsafeMutableBytes(of: &pending) {
+            let target = $0.baseAddress.unsafelyUnwrapped + at
+            target.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            Self.copy(source, to: target + 1, count)
+            target.storeBytes(of: UInt8(ascii: "\""), toByteOffset: count + 1, as: UInt8.self)
+            if colon { target.storeBytes(of: UInt8(ascii: ":"), toByteOffset: count + 2, as: UInt8.self) }
+        }
+        pendingCount = at + total
+    }
+
+    @inline(__always) private mutating func put(quoted text: String, colon: Bool) {
+        var text = text
+        text.withUTF8 { utf8 in
+            // An empty string may have no storage: its zero bytes are then copied from a literal's.
+            put(quoted: utf8.baseAddress ?? ("" as StaticString).utf8Start, utf8.count, colon: colon)
+        }
+    }
+
     @inline(__always) private mutating func put(_ text: StaticString) {
         put(text.utf8Start, text.utf8CodeUnitCount)
     }
@@ -167,10 +200,7 @@ public struct JSONWriter: Sendable {
     /// Writes `"key":`; the value written next belongs to it.
     package mutating func key(_ key: StaticString) {
         beginValue()
-        put(UInt8(ascii: "\""))
-        put(key)
-        put(UInt8(ascii: "\""))
-        put(UInt8(ascii: ":"))
+        put(quoted: key.utf8Start, key.utf8CodeUnitCount, colon: true)
         afterKey = true
     }
 
@@ -215,8 +245,9 @@ public struct JSONWriter: Sendable {
 
     /// Writes a key that needs no escaping, by construction (an enum's raw value).
     package mutating func plainKey(_ key: String) {
-        plainString(key)
-        put(UInt8(ascii: ":"))
+        beginValue()
+        assert(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        put(quoted: key, colon: true)
         afterKey = true
     }
 
@@ -224,10 +255,8 @@ public struct JSONWriter: Sendable {
     /// (Checked in debug builds.)
     package mutating func plainString(_ value: String) {
         beginValue()
-        put(UInt8(ascii: "\""))
         assert(!value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        put(utf8: value)
-        put(UInt8(ascii: "\""))
+        put(quoted: value, colon: false)
     }
 
     package mutating func optionalString(_ value: String?) {

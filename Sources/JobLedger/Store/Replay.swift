@@ -653,7 +653,13 @@ struct FileReplay {
             let line = lastJob.withUnsafeBufferPointer({ decoder.readPlain(base, count: count, job: $0) })
         else { return false }
         do throws(JobLedgerError) {
-            try states[stateIndex]!.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+            if line.type == .completed {
+                // The model's bytes need no unescaping: the event as the general reader makes it.
+                let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: base, count: count)[decoder.plainModel]), as: UTF8.self)
+                try states[stateIndex]!.apply(seq: line.seq, at: line.at, event: .completed(model: model))
+            } else {
+                try states[stateIndex]!.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+            }
         } catch {
             reject(lastSlot, error.at(file: file, line: lines))
         }
