@@ -46,12 +46,31 @@ struct LineReader: ~Copyable {
     /// just after it. For a line longer than ``LogLimits/maximumLineLength`` the length is its
     /// true length and the bytes must not be read: callers check the length first.
     /// - Returns: the tail after the last complete line — a torn write, or a line being written.
+    @inline(__always)
     mutating func forEachLine(
+        _ body: (UnsafePointer<UInt8>, Int, Int64) throws(JobLedgerError) -> Void
+    ) throws(JobLedgerError) -> Tail {
+        try forEachLine(trying: { _, _, _ in -1 }, body)
+    }
+
+    /// ``forEachLine(_:)``, offering each line's start to `fast` first: it gets the start, the
+    /// bytes read from there on, and the start's file offset, and returns the length (without
+    /// the `\n`) of a complete line it read and handled there — the reader moves past it without
+    /// searching for its newline — or `-1`, and `body` gets the line as ever.
+    mutating func forEachLine(
+        trying fast: (UnsafePointer<UInt8>, Int, Int64) -> Int,
         _ body: (UnsafePointer<UInt8>, Int, Int64) throws(JobLedgerError) -> Void
     ) throws(JobLedgerError) -> Tail {
         while true {
             let base = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
             while consumed < filled {
+                if overlongStart == nil {
+                    let count = fast(base + consumed, filled - consumed, bufferOffset + Int64(consumed))
+                    if count >= 0 {
+                        consumed += count + 1
+                        continue
+                    }
+                }
                 guard let newline = memchr(base + consumed, 0x0A, filled - consumed) else { break }
                 let end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
                 let after = bufferOffset + Int64(end) + 1

@@ -469,8 +469,12 @@ struct FileReplay {
     mutating func read(_ log: OpenedLog, tick: (Int) -> Void) throws(JobLedgerError) {
         var reader = LineReader(fd: log.fd, path: file, to: log.end)
         if partitions == 1 {
-            _ = try reader.forEachLine { base, count, _ in
-                self.fold(base, count)
+            _ = try reader.forEachLine(trying: { start, available, _ in
+                let count = self.foldPlain(start, limit: available)
+                if count >= 0, self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+                return count
+            }) { base, count, _ in
+                self.fold(base, count, plainTried: true)
                 if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
         } else {
@@ -505,15 +509,23 @@ struct FileReplay {
         // A job's last byte is noted when a run of its lines ends, not on every line.
         var runSlot = -1
         var runEnd: Int64 = 0
-        _ = try reader.forEachLine { base, count, after in
-            self.lineStart = after - Int64(count) - 1
-            self.fold(base, count)
-            if self.lineSlot != runSlot {
-                if runSlot >= 0 { self.slots[runSlot].lastEnd = runEnd }
-                runSlot = self.lineSlot
+        func folded(after: Int64) {
+            if lineSlot != runSlot {
+                if runSlot >= 0 { slots[runSlot].lastEnd = runEnd }
+                runSlot = lineSlot
             }
             runEnd = after
-            if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+            if lines & (Self.tickLines - 1) == 0 { tick(lines) }
+        }
+        _ = try reader.forEachLine(trying: { start, available, offset in
+            // A plain line continues its job's run, so only the run's end moves.
+            let count = self.foldPlain(start, limit: available)
+            if count >= 0 { folded(after: offset + Int64(count) + 1) }
+            return count
+        }) { base, count, after in
+            self.lineStart = after - Int64(count) - 1
+            self.fold(base, count, plainTried: true)
+            folded(after: after)
         }
         if runSlot >= 0 { slots[runSlot].lastEnd = runEnd }
         if range.upperBound == log.end { noteTornTail(of: log) }
@@ -556,13 +568,12 @@ struct FileReplay {
         }
     }
 
+    /// Folds the line `base[0..<count]` (followed by its `\n`). With `plainTried`, the caller
+    /// already offered it to ``foldPlain(_:limit:)``, which did not take it.
     @inline(__always)
-    private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int) {
+    private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int, plainTried: Bool = false) {
+        if !plainTried, count < 4096, foldPlain(base, limit: count + 1) >= 0 { return }
         lines += 1
-        if foldPlain(base, count) {
-            lineSlot = lastSlot
-            return
-        }
         lineSlot = -1
         guard count <= LogLimits.maximumLineLength else {
             lastSlot = -1
@@ -642,20 +653,24 @@ struct FileReplay {
         if let asOf, decoder.seq == asOf { snapshots[slot] = states[stateIndex] }
     }
 
-    /// The most frequent line, the fast way: a plain line (``EventLineDecoder/readPlain(_:count:job:)``)
-    /// of the last line's job, folded straight into its state. `false`, having changed nothing,
-    /// for any other line, or when the job has no state yet, is rejected, or `--at` is asked.
+    /// The most frequent line, the fast way: a plain line (``EventLineDecoder/readPlain(_:limit:job:)``)
+    /// of the last line's job, starting at `base` and ending with its `\n` within `limit` bytes,
+    /// folded straight into its state, and counted. Its length without the `\n`; `-1`, having
+    /// changed nothing, for any other line, or when the job has no state yet, is rejected, or
+    /// `--at` is asked.
     @inline(__always)
-    private mutating func foldPlain(_ base: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        guard asOf == nil, lastSlot >= 0, count < 4096, !slots[lastSlot].rejected else { return false }
+    private mutating func foldPlain(_ base: UnsafePointer<UInt8>, limit: Int) -> Int {
+        guard asOf == nil, lastSlot >= 0, !slots[lastSlot].rejected else { return -1 }
         let stateIndex = slots[lastSlot].state
         guard stateIndex >= 0, case .some = states[stateIndex],
-            let line = lastJob.withUnsafeBufferPointer({ decoder.readPlain(base, count: count, job: $0) })
-        else { return false }
+            let line = lastJob.withUnsafeBufferPointer({ decoder.readPlain(base, limit: min(limit, 4096), job: $0) })
+        else { return -1 }
+        lines += 1
+        lineSlot = lastSlot
         do throws(JobLedgerError) {
             if line.type == .completed {
                 // The model's bytes need no unescaping: the event as the general reader makes it.
-                let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: base, count: count)[decoder.plainModel]), as: UTF8.self)
+                let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: base, count: line.count)[decoder.plainModel]), as: UTF8.self)
                 try states[stateIndex]!.apply(seq: line.seq, at: line.at, event: .completed(model: model))
             } else {
                 try states[stateIndex]!.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
@@ -663,7 +678,7 @@ struct FileReplay {
         } catch {
             reject(lastSlot, error.at(file: file, line: lines))
         }
-        return true
+        return line.count
     }
 
     /// The slot of the job with id bytes `key`, made on its first line in this file. (Whether

@@ -1,0 +1,85 @@
+import Foundation
+import JobLedger
+import Testing
+
+/// Replay reads most lines by a fast path: a canonical line of the previous line's job whose event
+/// has no fields, or only a percent or a model, is read and folded without searching for its
+/// newline first. These tests replay the same events written canonically and written with one
+/// space after the `{` (which the fast path never takes), and expect every call to be the same.
+@Suite struct ReplayFastPathTests {
+    /// Sixteen canonical lines per job, as the WORKLOAD file has them, with a kind of trouble
+    /// chosen by `index`: the lines the fast path must take, refuse, or fold into an error.
+    static func job(_ index: Int) -> [String] {
+        let job = "job-\(index)"
+        func line(_ seq: Int, _ second: Int, _ rest: String) -> String {
+            let at = String(format: "2026-11-22T10:%02d:%02dZ", (index / 60) % 60, second)
+            return #"{"seq":\#(seq),"at":"\#(at)","job":"\#(job)","type":\#(rest)}"#
+        }
+        let types = ["queued", "datasetUploadStarted", "dataProcessingStarted", "dataProcessed", "trainingStarted"]
+        var lines = [line(1, 0, #""created","origin":"\#(index % 2 == 0 ? "api" : "console")""#)]
+        for (offset, type) in types.enumerated() { lines.append(line(2 + offset, 1 + offset, #""\#(type)""#)) }
+        for step in 1...7 { lines.append(line(6 + step, 6 + step, #""progressed","percent":\#(step * 10)"#)) }
+        lines.append(line(14, 14, #""trainingFinished""#))
+        lines.append(line(15, 15, #""modelUploadStarted""#))
+        lines.append(line(16, 16, #""completed","model":"model-\#(index)""#))
+        switch index % 9 {
+        case 1: lines[15] = lines[15].replacingOccurrences(of: "model-", with: "modèle-")  // not plain ASCII: the general path
+        case 2: lines[9] = lines[9].replacingOccurrences(of: #""seq":10,"#, with: #""seq":11,"#)  // a gap in seq
+        case 3: lines[10] = lines[10].replacingOccurrences(of: #""percent":50"#, with: #""percent":5"#)  // percent goes down
+        case 4: for i in 2...4 { lines[i] += "\t" }  // a batch of three, committed by the next line
+        case 5: lines[8] = lines[8].replacingOccurrences(of: ":09Z", with: ":01Z")  // time goes back
+        case 6: lines[4] = lines[4].replacingOccurrences(of: "dataProcessed", with: "trainingFinished")  // illegal here
+        case 7: lines[12] = lines[12].replacingOccurrences(of: #""percent":70"#, with: #""percent":101"#)  // out of range
+        case 8: lines[15] = lines[15].replacingOccurrences(of: #""model":"model-\#(index)""#, with: #""model":"""#)  // empty model
+        default: break
+        }
+        return lines
+    }
+
+    /// The one-thread transcript (``ParallelReplayTests/transcript(_:threads:splitSize:asOf:byRange:render:)``)
+    /// of `lines` written as a file, and of the same lines each with a space after its `{`.
+    func transcripts(_ lines: [String], named name: String) throws -> (canonical: [String], spaced: [String]) {
+        let directory = Logs.temporaryDirectory(name)
+        let canonical = directory + "/canonical/export.jsonl"
+        let spaced = directory + "/spaced/export.jsonl"
+        try ParallelReplayTests.write(lines.map { $0 + "\n" }.joined(), to: canonical)
+        try ParallelReplayTests.write(lines.map { "{ " + $0.dropFirst() + "\n" }.joined(), to: spaced)
+        // File names differ by directory only, so the transcripts can be compared as they are.
+        func transcript(_ path: String) -> [String] {
+            ParallelReplayTests.transcript([path], threads: 1).map { $0.replacingOccurrences(of: (path as NSString).deletingLastPathComponent, with: "DIR") }
+        }
+        return (transcript(canonical), transcript(spaced))
+    }
+
+    /// Nine hundred jobs, 1.6 MB: lines cross the reader's 1 MB chunk, and every kind of trouble
+    /// above appears a hundred times. Both forms replay alike, on one thread and split.
+    @Test func theFastAndTheGeneralPathReplayAlike() throws {
+        let lines = (0..<900).flatMap { Self.job($0) }
+        #expect(lines.reduce(0) { $0 + $1.utf8.count + 1 } > 1 << 20, "more than one chunk of the line reader")
+        let (canonical, spaced) = try transcripts(lines, named: #function)
+        #expect(canonical == spaced)
+        if let first = zip(canonical, spaced).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+            Issue.record("first difference: \(first.element.0) vs \(first.element.1)")
+        }
+        // Every kind of trouble was met: rejections and good jobs alike.
+        #expect(canonical.filter { $0.hasPrefix("emit ") }.count == 900 - 6 * 100)
+        #expect(canonical.filter { $0.hasPrefix("reject ") }.count == 6 * 100)
+        for rule in ["leaves a gap", "below the last percent", "time never goes backwards", "trainingFinished in phase", "outside 0…100", "must not be empty"] {
+            #expect(canonical.filter { $0.hasPrefix("reject ") && $0.contains(rule) }.count == 100, "\(rule): \(canonical.filter { $0.hasPrefix("reject ") }.prefix(8))")
+        }
+        let directory = Logs.temporaryDirectory(#function + "-split")
+        try ParallelReplayTests.write(lines.map { $0 + "\n" }.joined(), to: directory + "/export.jsonl")
+        ParallelReplayTests.expectSameOnEveryThreadCount([directory + "/export.jsonl"])
+    }
+
+    /// A last line complete but for its newline is a torn write, never folded, even when it is a
+    /// plain line the fast path would take.
+    @Test func aPlainLineWithoutItsNewlineIsTorn() throws {
+        let lines = Self.job(0)
+        let directory = Logs.temporaryDirectory()
+        try ParallelReplayTests.write(lines.dropLast().map { $0 + "\n" }.joined() + lines[lines.count - 1], to: directory + "/cut.jsonl")
+        let transcript = ParallelReplayTests.transcript([directory + "/cut.jsonl"], threads: 1)
+        #expect(transcript.contains { $0.hasPrefix("torn ") && $0.contains("cut.jsonl:16: torn write") }, "\(transcript)")
+        #expect(transcript.contains { $0.hasPrefix("emit ") && $0.contains("uploadingModel") }, "\(transcript)")
+    }
+}
