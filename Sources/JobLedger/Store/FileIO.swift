@@ -204,6 +204,113 @@ enum FileIO {
         return (kind, Int64(info.st_size))
     }
 
+    /// An entry of a directory: its name and its type as `readdir` tells it (`DT_UNKNOWN` where
+    /// the file system does not), and whether the name ends in `.jsonl`.
+    struct Entry {
+        let name: String
+        let type: UInt8
+        let isLog: Bool
+    }
+
+    /// The entries of a directory not starting with `.`, sorted bytewise by name (a directory of
+    /// a store can hold a hundred thousand logs: the names are tested and sorted as bytes).
+    static func listing(of path: String) throws(JobLedgerError) -> [Entry] {
+        guard let dir = opendir(path) else { throw failure("list directory", path) }
+        defer { closedir(dir) }
+        var entries: [Entry] = []
+        var bytes: [UInt8] = []
+        var starts: [Int] = [0]
+        let log = Array(".jsonl".utf8)
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            let added: Bool = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                let name = UnsafeRawBufferPointer(rebasing: raw[..<length])
+                guard length > 0, name[0] != UInt8(ascii: ".") else { return false }
+                let isLog = length > log.count && name[(length - log.count)...].elementsEqual(log)
+                entries.append(Entry(name: String(decoding: name, as: UTF8.self), type: type, isLog: isLog))
+                bytes.append(contentsOf: name)
+                return true
+            }
+            if added { starts.append(bytes.count) }
+        }
+        // Sorted by each name's first eight bytes as a big-endian number (a name has no zero
+        // byte, so a shorter name that begins a longer one comes first), then by the rest.
+        var order: [(key: UInt64, index: Int)] = []
+        order.reserveCapacity(entries.count)
+        bytes.withUnsafeBufferPointer { flat in
+            let base = flat.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            for index in entries.indices {
+                var key: UInt64 = 0
+                for i in 0..<8 { key = key << 8 | UInt64(starts[index] + i < starts[index + 1] ? base[starts[index] + i] : 0) }
+                order.append((key, index))
+            }
+            order.sort { a, b in
+                if a.key != b.key { return a.key < b.key }
+                let (a0, a1, b0, b1) = (starts[a.index], starts[a.index + 1], starts[b.index], starts[b.index + 1])
+                let common = min(a1 - a0, b1 - b0)
+                let order = common == 0 ? 0 : memcmp(base + a0, base + b0, common)
+                return order != 0 ? order < 0 : a1 - a0 < b1 - b0
+            }
+        }
+        return order.map { entries[$0.index] }
+    }
+
+    /// ``status(of:followLinks:)`` without following links, of each of `names` in `directory`,
+    /// on up to `threads` threads (a stat is a system call; a store's directory can hold a
+    /// hundred thousand logs).
+    static func statuses(of names: [String], in directory: String, threads: Int) -> [(kind: Kind, size: Int64)?] {
+        let results = UnsafeMutableBufferPointer<(kind: Kind, size: Int64)?>.allocate(capacity: names.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let dirfd = (try? openDirectory(directory)) ?? -1
+        defer { if dirfd >= 0 { close(dirfd) } }
+        @Sendable func ask(_ range: Range<Int>, _ out: UnsafeMutableBufferPointer<(kind: Kind, size: Int64)?>) {
+            for index in range {
+                var info = stat()
+                let found =
+                    dirfd >= 0
+                    ? fstatat(dirfd, names[index], &info, AT_SYMLINK_NOFOLLOW) == 0
+                    : lstat(directory + "/" + names[index], &info) == 0
+                guard found else { continue }
+                let kind: Kind =
+                    switch info.st_mode & S_IFMT {
+                    case S_IFREG: .file
+                    case S_IFDIR: .directory
+                    case S_IFLNK: .symlink
+                    default: .other
+                    }
+                out[index] = (kind, Int64(info.st_size))
+            }
+        }
+        // A thread for every 2,048 names at most: starting one costs more than a few stats.
+        let parts = min(threads, max(1, names.count / 2048))
+        let size = (names.count + parts - 1) / max(parts, 1)
+        if parts > 1 {
+            let done = OSCondition()
+            let remaining = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            remaining.initialize(to: parts - 1)
+            defer { remaining.deallocate() }
+            nonisolated(unsafe) let shared = (results, remaining)
+            for part in 1..<parts {
+                OSThread.start(name: "stat-\(part)", stackSize: 256 << 10) {
+                    ask(part * size..<min(names.count, (part + 1) * size), shared.0)
+                    done.lock()
+                    shared.1.pointee -= 1
+                    if shared.1.pointee == 0 { done.signal() }
+                    done.unlock()
+                }
+            }
+            ask(0..<min(names.count, size), results)
+            done.lock()
+            while remaining.pointee > 0 { done.wait() }
+            done.unlock()
+        } else {
+            ask(0..<names.count, results)
+        }
+        return Array(results)
+    }
+
     /// The names in a directory, sorted bytewise, without `.` and `..`.
     static func entries(of path: String) throws(JobLedgerError) -> [String] {
         guard let dir = opendir(path) else { throw failure("list directory", path) }
@@ -254,17 +361,21 @@ enum FileIO {
 
     // MARK: The end of a log
 
-    /// Reads a file backwards a byte at a time, through a small buffer.
+    /// Reads a file backwards a byte at a time, through a small buffer: 128 bytes first (a log
+    /// whose last line ends an append needs its last two), twice as many each time after, up to
+    /// 64 KB.
     private struct BackwardReader {
         let fd: Int32
         let path: String
         let lower: Int64
         var chunkStart: Int64 = 0
         var chunk: [UInt8] = []
+        var chunkSize: Int64 = 128
 
         mutating func byte(at position: Int64) throws(JobLedgerError) -> UInt8 {
             if position < chunkStart || position >= chunkStart + Int64(chunk.count) {
-                chunkStart = max(lower, position + 1 - 4096)
+                chunkStart = max(lower, position + 1 - chunkSize)
+                chunkSize = min(chunkSize * 2, 64 << 10)
                 chunk = try FileIO.read(fd, at: chunkStart, count: Int(position + 1 - chunkStart), path)
                 guard position < chunkStart + Int64(chunk.count) else {
                     throw JobLedgerError(.io, "the file shrank while it was read", file: path)
@@ -279,6 +390,12 @@ enum FileIO {
     /// tail — bytes after the last `\n`, and complete lines that end with a tab, which say
     /// "more of this append follows" (docs/log-format.md, "Batches") — that a crash cut short.
     static func committedEnd(_ fd: Int32, from lower: Int64, size: Int64, _ path: String) throws(JobLedgerError) -> Int64 {
+        // Most logs end with a line that ends an append: their last two bytes say so.
+        if size - lower >= 2 {
+            var last: (UInt8, UInt8) = (0, 0)
+            let read = withUnsafeMutableBytes(of: &last) { pread(fd, $0.baseAddress!, 2, off_t(size - 2)) }
+            if read == 2 && last.1 == UInt8(ascii: "\n") && last.0 != LogFraming.continued { return size }
+        }
         var reader = BackwardReader(fd: fd, path: path, lower: lower)
         let newline = UInt8(ascii: "\n")
         var position = size - 1

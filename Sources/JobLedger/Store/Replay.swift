@@ -94,7 +94,7 @@ public struct Replay: Sendable {
         var items: [ReplayItem] = []
         for path in paths {
             do {
-                for entry in try Self.logFiles(at: path) {
+                for entry in try Self.logFiles(at: path, threads: threads) {
                     switch entry {
                     case .file(let file, let size): items.append(.file(file, followLinks: file == path, size: size))
                     case .refused(let error): items.append(.problem(error))
@@ -155,24 +155,42 @@ public struct Replay: Sendable {
     /// symbolic link; inside a directory, nothing is: a symbolic link or anything else that is not
     /// a regular file named `*.jsonl` is refused (a store would refuse it too), and a link to a
     /// directory is not entered, so links cannot make a walk loop or leave the tree.
-    static func logFiles(at path: String) throws(JobLedgerError) -> [LogFile] {
+    static func logFiles(at path: String, threads: Int = 1) throws(JobLedgerError) -> [LogFile] {
         switch FileIO.status(of: path) {
         case (.file, let size)?: return [.file(path, size: size)]
         case (.directory, _)?:
             var files: [LogFile] = []
-            try walk(path, into: &files)
+            try walk(path, threads: threads, into: &files)
             return files
         case (.other, _)?, (.symlink, _)?: throw JobLedgerError(.io, "not a regular file or directory; refused", file: path)
         case nil: throw JobLedgerError(.io, "no such file or directory", file: path)
         }
     }
 
-    private static func walk(_ directory: String, into files: inout [LogFile]) throws(JobLedgerError) {
-        for name in try FileIO.entries(of: directory) where !name.hasPrefix(".") {
-            let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            let isLog = name.hasSuffix(".jsonl")
-            switch FileIO.status(of: child, followLinks: false) {
-            case (.directory, _)?: try walk(child, into: &files)
+    private static func walk(_ directory: String, threads: Int, into files: inout [LogFile]) throws(JobLedgerError) {
+        let entries = try FileIO.listing(of: directory)
+        // What the entry's type from the directory leaves open is asked of the file system (on
+        // several threads): a log's size, and any entry of unknown type.
+        let unknown = UInt8(DT_UNKNOWN)
+        let asked = entries.indices.filter { entries[$0].isLog || entries[$0].type == unknown }
+        let answers = FileIO.statuses(of: asked.map { entries[$0].name }, in: directory, threads: threads)
+        var statuses = [(kind: FileIO.Kind, size: Int64)?](repeating: nil, count: entries.count)
+        for (index, answer) in zip(asked, answers) { statuses[index] = answer }
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        for (index, entry) in entries.enumerated() {
+            let isLog = entry.isLog
+            let status: (kind: FileIO.Kind, size: Int64)? =
+                switch entry.type {
+                case unknown: statuses[index]
+                case UInt8(DT_DIR): (.directory, 0)
+                case UInt8(DT_REG): isLog ? statuses[index] : nil
+                case UInt8(DT_LNK): (.symlink, 0)
+                default: (.other, 0)
+                }
+            guard status != nil else { continue }
+            let child = prefix + entry.name
+            switch status {
+            case (.directory, _)?: try walk(child, threads: threads, into: &files)
             case (.file, let size)? where isLog: files.append(.file(child, size: size))
             case (.symlink, _)? where isLog:
                 files.append(.refused(JobLedgerError(.io, "is a symbolic link; not followed (a store never follows one)", file: child)))
@@ -209,8 +227,10 @@ struct ReplayResults {
         reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
     ) {
         guard let failure else {
-            var parts = [replay]
-            return split(&parts, emit: emit, write: write, reject: reject, torn: torn)
+            // The replay as a one-part file, in place: not copied into an array.
+            return withUnsafeMutablePointer(to: &replay) {
+                split(UnsafeMutableBufferPointer(start: $0, count: 1), emit: emit, write: write, reject: reject, torn: torn)
+            }
         }
         summary.files += 1
         filesLeft -= 1
@@ -235,14 +255,24 @@ extension ReplayResults {
         _ parts: inout [FileReplay], emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
         reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
     ) {
+        parts.withUnsafeMutableBufferPointer { split($0, emit: emit, write: write, reject: reject, torn: torn) }
+    }
+
+    /// ``split(_:emit:write:reject:torn:)`` of the parts in place. (Each part is read through
+    /// the buffer, never bound to a local: a copy of a replay is a retain of each of its arrays.)
+    mutating func split(
+        _ parts: UnsafeMutableBufferPointer<FileReplay>, emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
+        reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
+    ) {
         summary.files += 1
         filesLeft -= 1
-        let bases = FileReplay.lineBases(parts)
+        let bases = FileReplay.lineBases(UnsafeBufferPointer(parts))
         jobs.paths.append(parts[0].file)
         for index in parts.indices { jobs.check(&parts[index], last: filesLeft == 0) }
-        summary.lines += bases.last! + parts.last!.lines
-        if let tail = parts.last!.tornTail {
-            torn(TornWrite(file: tail.file, line: tail.line + bases.last!, byteCount: tail.byteCount, moved: tail.moved))
+        let last = parts.count - 1
+        summary.lines += bases[last] + parts[last].lines
+        if let tail = parts[last].tornTail {
+            torn(TornWrite(file: tail.file, line: tail.line + bases[last], byteCount: tail.byteCount, moved: tail.moved))
         }
         func shifted(_ error: JobLedgerError, _ base: Int) -> JobLedgerError {
             var moved = error
@@ -259,9 +289,9 @@ extension ReplayResults {
         if let stem = parts[0].stem, let own {
             var candidates: [JobLedgerError] = []
             var foreign: (line: Int, job: JobID)?
-            for (index, part) in parts.enumerated() {
-                candidates += part.fileProblems.map { shifted($0, bases[index]).about(job: stem.rawValue) }
-                if foreign == nil, let first = part.firstForeignLine { foreign = (first.line + bases[index], first.job) }
+            for index in parts.indices {
+                candidates += parts[index].fileProblems.map { shifted($0, bases[index]).about(job: stem.rawValue) }
+                if foreign == nil, let first = parts[index].firstForeignLine { foreign = (first.line + bases[index], first.job) }
             }
             if let foreign {
                 candidates.append(
@@ -269,38 +299,41 @@ extension ReplayResults {
                         .corruptLog, "a line of job \(foreign.job) in the log of job \(stem) (a per-job file holds one job)",
                         job: stem.rawValue, file: parts[0].file, line: foreign.line))
             }
-            let home = parts[own.part]
-            if home.slots[own.slot].rejected { candidates.append(shifted(home.errors[own.slot]!, bases[own.part])) }
+            let home = parts.baseAddress! + own.part
+            if home.pointee.slots[own.slot].rejected { candidates.append(shifted(home.pointee.errors[own.slot]!, bases[own.part])) }
             if let first = candidates.min(by: { ($0.line ?? Int.max) < ($1.line ?? Int.max) }) {
                 reject(first)
                 summary.problems += 1
-            } else if own.slot < home.renderedRanges.count, let bytes = home.renderedRanges[own.slot] {
-                write(home.rendered[bytes])
+            } else if own.slot < home.pointee.renderedRanges.count, let bytes = home.pointee.renderedRanges[own.slot] {
+                write(home.pointee.rendered[bytes])
                 summary.jobs += 1
-            } else if home.slots[own.slot].state >= 0, let state = home.snapshots[own.slot] ?? home.states[home.slots[own.slot].state] {
+            } else if home.pointee.slots[own.slot].state >= 0,
+                let state = home.pointee.snapshots[own.slot] ?? home.pointee.states[home.pointee.slots[own.slot].state]
+            {
                 emit(state)
                 summary.jobs += 1
             }
             return
         }
-        for (index, part) in parts.enumerated() {
-            for problem in part.fileProblems {
+        for index in parts.indices {
+            for problem in parts[index].fileProblems {
                 reject(shifted(problem, bases[index]))
                 summary.problems += 1
             }
         }
-        for (index, part) in parts.enumerated() {
+        for index in parts.indices {
+            let part = parts.baseAddress! + index
             var run: Range<Int>?
             func flush() {
-                if let bytes = run { write(part.rendered[bytes]) }
+                if let bytes = run { write(part.pointee.rendered[bytes]) }
                 run = nil
             }
-            for slot in part.slots.indices where !part.slots[slot].carried {
-                if part.slots[slot].rejected {
+            for slot in part.pointee.slots.indices where !part.pointee.slots[slot].carried {
+                if part.pointee.slots[slot].rejected {
                     flush()
-                    reject(shifted(part.errors[slot]!, bases[index]))
+                    reject(shifted(part.pointee.errors[slot]!, bases[index]))
                     summary.problems += 1
-                } else if slot < part.renderedRanges.count, let bytes = part.renderedRanges[slot] {
+                } else if slot < part.pointee.renderedRanges.count, let bytes = part.pointee.renderedRanges[slot] {
                     if let current = run, current.upperBound == bytes.lowerBound {
                         run = current.lowerBound..<bytes.upperBound
                     } else {
@@ -308,7 +341,7 @@ extension ReplayResults {
                         run = bytes
                     }
                     summary.jobs += 1
-                } else if part.slots[slot].state >= 0, let state = part.snapshots[slot] ?? part.states[part.slots[slot].state] {
+                } else if part.pointee.slots[slot].state >= 0, let state = part.pointee.snapshots[slot] ?? part.pointee.states[part.pointee.slots[slot].state] {
                     flush()
                     emit(state)
                     summary.jobs += 1
@@ -424,12 +457,17 @@ struct FileReplay {
         self.asOf = asOf
         // By bytes: a path need not be split into characters to find its last `/` (per file, on
         // the replay's hot path for a directory of per-job logs).
-        let utf8 = file.utf8
-        let name = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8[utf8.index(after: $0)...] } ?? utf8[...]
-        let suffix = ".jsonl".utf8
-        stem =
-            name.count > suffix.count && name.suffix(suffix.count).elementsEqual(suffix)
-            ? String(name.dropLast(suffix.count)).flatMap { JobID(validating: $0) } : nil
+        var path = file
+        stem = path.withUTF8 { bytes -> JobID? in
+            var start = bytes.count
+            while start > 0 && bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
+            let suffix: StaticString = ".jsonl"
+            let end = bytes.count - suffix.utf8CodeUnitCount
+            guard end > start, memcmp(bytes.baseAddress! + end, suffix.utf8Start, suffix.utf8CodeUnitCount) == 0 else { return nil }
+            let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            guard JobID.problem(with: name) == nil else { return nil }
+            return JobID(unchecked: String(decoding: name, as: UTF8.self))
+        }
     }
 
     /// A log opened for reading: under a shared lock, so an append in progress in a store is not

@@ -161,7 +161,7 @@ final class ReplayPool: @unchecked Sendable {
             }
             if let task = takeTask(caller: true) {
                 condition.unlock()
-                let result = perform(task) { lines in
+                var result = perform(task) { lines in
                     self.condition.lock()
                     self.linesRead += lines
                     let total = self.linesRead
@@ -169,7 +169,7 @@ final class ReplayPool: @unchecked Sendable {
                     progress?(total)
                 }
                 condition.lock()
-                finish(task, result)
+                finish(task, &result)
                 continue
             }
             sleepers += 1
@@ -203,13 +203,13 @@ final class ReplayPool: @unchecked Sendable {
                 continue
             }
             condition.unlock()
-            let result = perform(task) { lines in
+            var result = perform(task) { lines in
                 self.condition.lock()
                 self.linesRead += lines
                 self.condition.unlock()
             }
             condition.lock()
-            finish(task, result)
+            finish(task, &result)
         }
         running -= 1
         wake()
@@ -242,13 +242,14 @@ final class ReplayPool: @unchecked Sendable {
         var lines = 0
     }
 
-    /// Files a task's result. Call with the lock held.
-    private func finish(_ task: Task, _ result: Result) {
+    /// Files a task's result, its replays moved out of it. Call with the lock held.
+    private func finish(_ task: Task, _ result: inout Result) {
         linesRead += result.lines
         let index = task.unit % window
-        for (slot, replay, failure) in result.replays {
-            pending[index]!.replays[slot] = replay
-            pending[index]!.failures[slot] = failure
+        for entry in result.replays.indices {
+            let slot = result.replays[entry].slot
+            pending[index]!.replays[slot] = result.replays[entry].replay.take()
+            pending[index]!.failures[slot] = result.replays[entry].failure
         }
         pending[index]!.remaining -= 1
         if pending[index]!.remaining == 0 && task.unit == next { wake() }
@@ -265,6 +266,7 @@ final class ReplayPool: @unchecked Sendable {
         let unit = units[task.unit]
         var result = Result()
         if unit.partitions == 1 {
+            result.replays.reserveCapacity(unit.items.count)
             for (slot, item) in unit.items.enumerated() {
                 guard case .file(let path, let followLinks, _) = items[item] else { continue }
                 var replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
@@ -280,7 +282,7 @@ final class ReplayPool: @unchecked Sendable {
                 }
                 if let render, failure == nil { replay.render(render) }
                 result.lines += replay.lines - counted
-                result.replays.append((slot, replay, failure))
+                result.replays.append((slot, consume replay, failure))
             }
             return result
         }
@@ -619,12 +621,13 @@ extension FileReplay {
     }
 
     /// Where each range's line numbers start in the whole file: the lines of the ranges before it.
-    static func lineBases(_ parts: [FileReplay]) -> [Int] {
+    static func lineBases(_ parts: UnsafeBufferPointer<FileReplay>) -> [Int] {
         var bases: [Int] = []
+        bases.reserveCapacity(parts.count)
         var lines = 0
-        for part in parts {
+        for index in parts.indices {
             bases.append(lines)
-            lines += part.lines
+            lines += parts[index].lines
         }
         return bases
     }
@@ -637,7 +640,7 @@ extension FileReplay {
         // The jobs met in more than one range: the range and slot that began each.
         var shared = JobTable(buckets: 16)
         var owners: [(part: Int, slot: Int)] = []
-        let bases = lineBases(parts)
+        let bases = parts.withUnsafeBufferPointer { lineBases($0) }
         for part in parts.indices {
             var carried: [(owner: (part: Int, slot: Int), slot: Int)] = []
             for index in parts[part].slots.indices where parts[part].slots[index].shared {
