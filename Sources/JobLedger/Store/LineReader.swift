@@ -11,6 +11,8 @@ struct LineReader: ~Copyable {
     let fd: Int32
     let path: String
     private var buffer: UnsafeMutableRawBufferPointer
+    /// Whether `buffer` is this reader's (else the caller's scratch, see ``init(fd:path:from:to:scratch:)``).
+    private var ownsBuffer: Bool
     /// File offset of `buffer[0]`.
     private var bufferOffset: Int64
     /// Where reading stops (the committed end of a log).
@@ -23,18 +25,27 @@ struct LineReader: ~Copyable {
 
     static let chunkSize = 1 << 20
 
-    init(fd: Int32, path: String, from offset: Int64 = 0, to limit: Int64 = .max) {
+    /// - Parameter scratch: a buffer the caller lends for the reader's life (one per thread, for
+    ///   many small files: a buffer of a few kilobytes allocated and freed per file is what makes
+    ///   the allocator sort its free lists again and again). Used when the file fits.
+    init(fd: Int32, path: String, from offset: Int64 = 0, to limit: Int64 = .max, scratch: UnsafeMutableRawBufferPointer? = nil) {
         self.fd = fd
         self.path = path
         self.limit = limit
         // A small log gets a buffer its size (from the heap, not a mapping of its own: threads
         // replaying many small files would otherwise contend for the process's address space).
         let size = limit == .max ? Self.chunkSize : Int(min(Int64(Self.chunkSize), max(4096, limit - offset + 1)))
-        buffer = .allocate(byteCount: size, alignment: 16)
+        if let scratch, scratch.count >= size {
+            buffer = scratch
+            ownsBuffer = false
+        } else {
+            buffer = .allocate(byteCount: size, alignment: 16)
+            ownsBuffer = true
+        }
         bufferOffset = offset
     }
 
-    deinit { buffer.deallocate() }
+    deinit { if ownsBuffer { buffer.deallocate() } }
 
     /// What follows the last complete line: its offset and length (0 when the file ends with `\n`).
     struct Tail {
@@ -111,8 +122,9 @@ struct LineReader: ~Copyable {
         if filled == buffer.count {
             let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
             bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
-            buffer.deallocate()
+            if ownsBuffer { buffer.deallocate() }
             buffer = bigger
+            ownsBuffer = true
         }
         let position = bufferOffset + Int64(filled)
         let wanted = Int(min(Int64(buffer.count - filled), max(0, limit - position)))

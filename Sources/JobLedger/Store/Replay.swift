@@ -120,6 +120,8 @@ public struct Replay: Sendable {
         }
         var done = 0
         var reported = 0
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
+        defer { scratch.deallocate() }
         for item in items {
             switch item {
             case .problem(let error): results.problem(error, reject: reject)
@@ -127,7 +129,7 @@ public struct Replay: Sendable {
                 var replay = FileReplay(file: file, ordinal: results.summary.files + 1, asOf: asOf)
                 var failure: JobLedgerError?
                 do {
-                    try replay.run(followLinks: followLinks) { lines in
+                    try replay.run(followLinks: followLinks, scratch: scratch) { lines in
                         progress?(Progress(lines: done + lines, files: results.summary.files))
                     }
                 } catch {
@@ -450,6 +452,8 @@ struct FileReplay {
 
     /// Progress is reported every this many lines.
     static let tickLines = 1 << 16
+    /// The line reader's buffer a thread lends to each small file it reads in turn.
+    static let scratchSize = 64 << 10
 
     init(file: String, ordinal: Int, asOf: Int?) {
         self.file = file
@@ -497,15 +501,18 @@ struct FileReplay {
 
     /// Opens, reads and closes the file; `tick` is called with the lines read so far every
     /// ``tickLines`` lines.
-    mutating func run(followLinks: Bool = false, tick: (Int) -> Void = { _ in }) throws(JobLedgerError) {
+    /// `scratch` is lent to the line reader (``LineReader/init(fd:path:from:to:scratch:)``).
+    mutating func run(followLinks: Bool = false, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void = { _ in })
+        throws(JobLedgerError)
+    {
         let log = try Self.open(file, followLinks: followLinks)
         defer { close(log.fd) }
-        try read(log, tick: tick)
+        try read(log, scratch: scratch, tick: tick)
     }
 
     /// Folds the committed lines of an opened log (this partition's, if split).
-    mutating func read(_ log: OpenedLog, tick: (Int) -> Void) throws(JobLedgerError) {
-        var reader = LineReader(fd: log.fd, path: file, to: log.end)
+    mutating func read(_ log: OpenedLog, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void) throws(JobLedgerError) {
+        var reader = LineReader(fd: log.fd, path: file, to: log.end, scratch: scratch)
         if partitions == 1 {
             _ = try reader.forEachLine(trying: { start, available, _ in
                 let count = self.foldPlain(start, limit: available)

@@ -85,6 +85,10 @@ final class ReplayPool: @unchecked Sendable {
     private var linesRead = 0
     private var running = 0
     private var sleepers = 0
+    /// Replays handed on, for another thread to let go: the calling thread hands every unit on,
+    /// so freeing what a unit allocated is work taken off it (and mostly given back to the
+    /// thread that allocated it, which the allocator prefers).
+    private var garbage: [[FileReplay]] = []
 
     init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?, render: Replay.Render?) {
         self.items = items
@@ -151,12 +155,16 @@ final class ReplayPool: @unchecked Sendable {
                 wake()
                 let lines = linesRead
                 condition.unlock()
-                hand(units[unit], &done, problem: problem, file: file, split: split)
+                let handed = hand(units[unit], &done, problem: problem, file: file, split: split)
                 if let progress, lines - reported >= FileReplay.tickLines {
                     reported = lines
                     progress(lines)
                 }
                 condition.lock()
+                if threads > 1 && !handed.isEmpty {
+                    garbage.append(handed)
+                    wake()
+                }
                 continue
             }
             if let task = takeTask(caller: true) {
@@ -195,7 +203,15 @@ final class ReplayPool: @unchecked Sendable {
     /// A thread other than the calling one: takes tasks until there are none.
     private func work() {
         condition.lock()
-        while nextTask < tasks.count {
+        while nextTask < tasks.count || !garbage.isEmpty {
+            if !garbage.isEmpty {
+                let handed = garbage
+                garbage = []
+                condition.unlock()
+                _ = consume handed
+                condition.lock()
+                continue
+            }
             guard let task = takeTask(caller: false) else {
                 sleepers += 1
                 condition.wait()
@@ -267,13 +283,15 @@ final class ReplayPool: @unchecked Sendable {
         var result = Result()
         if unit.partitions == 1 {
             result.replays.reserveCapacity(unit.items.count)
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
+            defer { scratch.deallocate() }
             for (slot, item) in unit.items.enumerated() {
                 guard case .file(let path, let followLinks, _) = items[item] else { continue }
                 var replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
                 var counted = 0
                 var failure: JobLedgerError?
                 do {
-                    try replay.run(followLinks: followLinks) { lines in
+                    try replay.run(followLinks: followLinks, scratch: scratch) { lines in
                         count(lines - counted)
                         counted = lines
                     }
@@ -398,25 +416,29 @@ final class ReplayPool: @unchecked Sendable {
 
     /// Hands a unit's results on, in item order (closing a split file; its replay merged from its
     /// partitions', with the first failure of them).
+    /// - Returns: the replays of a run of files, handed on, to be let go.
     private func hand(
         _ unit: Unit, _ done: inout Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
         split: (inout [FileReplay]) -> Void
-    ) {
+    ) -> [FileReplay] {
         if unit.partitions == 1 {
+            var handed: [FileReplay] = []
+            handed.reserveCapacity(unit.items.count)
             for (slot, item) in unit.items.enumerated() {
                 if case .problem(let error) = items[item] {
                     problem(error)
                 } else {
                     var replay = done.replays[slot].take()!
                     file(&replay, done.failures[slot])
+                    handed.append(consume replay)
                 }
             }
-            return
+            return handed
         }
         guard case .open(let log, _, let ranges) = done.log else {
             var replay = FileReplay.merged(done.replays.compactMap { $0 })
             file(&replay, done.failures.lazy.compactMap { $0 }.first)
-            return
+            return []
         }
         defer { close(log.fd) }
         let failure = done.failures.lazy.compactMap { $0 }.first
@@ -429,15 +451,16 @@ final class ReplayPool: @unchecked Sendable {
                 try FileReplay.carry(across: &parts, log: log)
             } catch {
                 file(&parts[0], error)
-                return
+                return []
             }
             // The jobs that crossed a range's edge, rendered now that they are complete.
             if let render { for index in parts.indices { parts[index].render(render) } }
             split(&parts)
-            return
+            return []
         }
         var replay = FileReplay.merged(done.replays.compactMap { $0 })
         file(&replay, failure)
+        return []
     }
 }
 
