@@ -19,6 +19,20 @@ struct JobTable {
 
     var count: Int { ids.count }
 
+    /// Empties the table, keeping its memory unless it grew large.
+    mutating func removeAll() {
+        if buckets.count <= 256 {
+            for index in buckets.indices { buckets[index] = -1 }
+        } else {
+            buckets = [Int32](repeating: -1, count: 16)
+        }
+        hashes.removeAll(keepingCapacity: true)
+        keyBytes.removeAll(keepingCapacity: true)
+        keyOffsets.removeAll(keepingCapacity: true)
+        keyOffsets.append(0)
+        ids.removeAll(keepingCapacity: true)
+    }
+
     @inline(__always)
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)

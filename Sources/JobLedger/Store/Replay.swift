@@ -122,11 +122,19 @@ public struct Replay: Sendable {
         var reported = 0
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
         defer { scratch.deallocate() }
+        // One replay, used again for each file whose replay stayed small.
+        var spare: FileReplay?
         for item in items {
             switch item {
             case .problem(let error): results.problem(error, reject: reject)
             case .file(let file, let followLinks, _):
-                var replay = FileReplay(file: file, ordinal: results.summary.files + 1, asOf: asOf)
+                var replay: FileReplay
+                if var recycled = spare.take() {
+                    recycled.reuse(file: file, ordinal: results.summary.files + 1, asOf: asOf)
+                    replay = recycled
+                } else {
+                    replay = FileReplay(file: file, ordinal: results.summary.files + 1, asOf: asOf)
+                }
                 var failure: JobLedgerError?
                 do {
                     try replay.run(followLinks: followLinks, scratch: scratch) { lines in
@@ -138,6 +146,7 @@ public struct Replay: Sendable {
                 done += replay.lines
                 if let render { replay.render(render) }
                 results.file(&replay, failure: failure, emit: emit, write: write, reject: reject, torn: torn)
+                if replay.isReusable { spare = consume replay }
                 if let progress, done - reported >= FileReplay.tickLines {
                     reported = done
                     progress(Progress(lines: done, files: results.summary.files))
@@ -414,11 +423,11 @@ struct FileReplay {
         var rejected = false
     }
 
-    let file: String
-    let ordinal: Int
-    let asOf: Int?
+    private(set) var file: String
+    private(set) var ordinal: Int
+    private(set) var asOf: Int?
     /// The job the file is named after, if its name is `<job>.jsonl`.
-    let stem: JobID?
+    private(set) var stem: JobID?
     var slots: [Slot] = []
     /// The file's jobs by id: entry `i` is slot `i`.
     var table = JobTable(buckets: 16)
@@ -459,10 +468,46 @@ struct FileReplay {
         self.file = file
         self.ordinal = ordinal
         self.asOf = asOf
+        stem = Self.stem(of: file)
+    }
+
+    /// Makes this the replay of another file, as `init(file:ordinal:asOf:)` would make it, but
+    /// keeping the memory its arrays have: a thread reading many small files in turn allocates
+    /// next to nothing per file. (Nothing of the last file is kept.)
+    mutating func reuse(file: String, ordinal: Int, asOf: Int?) {
+        self.file = file
+        self.ordinal = ordinal
+        self.asOf = asOf
+        stem = Self.stem(of: file)
+        slots.removeAll(keepingCapacity: true)
+        table.removeAll()
+        states.removeAll(keepingCapacity: true)
+        errors.removeAll()
+        snapshots.removeAll()
+        lines = 0
+        fileProblems.removeAll()
+        tornTail = nil
+        firstForeignLine = nil
+        lastSlot = -1
+        lastJob.removeAll(keepingCapacity: true)
+        partition = 0
+        partitions = 1
+        lineStart = 0
+        lineSlot = -1
+        rendered.removeAll(keepingCapacity: true)
+        renderedRanges.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the memory this replay keeps is small enough to be worth keeping for another
+    /// file (a file of many jobs is let go instead).
+    var isReusable: Bool { slots.capacity <= 1024 && rendered.capacity <= 256 << 10 }
+
+    /// The job a file is named after, if its name is `<job>.jsonl`.
+    private static func stem(of file: String) -> JobID? {
         // By bytes: a path need not be split into characters to find its last `/` (per file, on
         // the replay's hot path for a directory of per-job logs).
         var path = file
-        stem = path.withUTF8 { bytes -> JobID? in
+        return path.withUTF8 { bytes -> JobID? in
             var start = bytes.count
             while start > 0 && bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
             let suffix: StaticString = ".jsonl"

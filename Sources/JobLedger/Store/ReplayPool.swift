@@ -89,6 +89,10 @@ final class ReplayPool: @unchecked Sendable {
     /// so freeing what a unit allocated is work taken off it (and mostly given back to the
     /// thread that allocated it, which the allocator prefers).
     private var garbage: [[FileReplay]] = []
+    /// Replays handed on whose memory is kept for the next files (``FileReplay/reuse(file:ordinal:asOf:)``):
+    /// at most ``spareLimit``.
+    private var spares: [FileReplay] = []
+    private var spareLimit: Int { 2 * Self.batchFiles * threads }
 
     init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?, render: Replay.Render?) {
         self.items = items
@@ -161,10 +165,7 @@ final class ReplayPool: @unchecked Sendable {
                     progress(lines)
                 }
                 condition.lock()
-                if threads > 1 && !handed.isEmpty {
-                    garbage.append(handed)
-                    wake()
-                }
+                if threads > 1 && !handed.isEmpty { recycle(handed) }
                 continue
             }
             if let task = takeTask(caller: true) {
@@ -271,6 +272,36 @@ final class ReplayPool: @unchecked Sendable {
         if pending[index]!.remaining == 0 && task.unit == next { wake() }
     }
 
+    /// Keeps the handed-on replays worth reusing as spares, and gives the rest to the other
+    /// threads to let go. Call with the lock held.
+    private func recycle(_ handed: consuming [FileReplay]) {
+        var handed = handed
+        var rest: [FileReplay] = []
+        while let replay = handed.popLast() {
+            if replay.isReusable && spares.count < spareLimit {
+                spares.append(consume replay)
+            } else {
+                rest.append(consume replay)
+            }
+        }
+        if !rest.isEmpty {
+            garbage.append(rest)
+            wake()
+        }
+    }
+
+    /// Up to `count` spare replays, for a run of files. Takes the lock.
+    private func takeSpares(_ count: Int) -> [FileReplay] {
+        condition.lock()
+        defer { condition.unlock() }
+        let taken = min(count, spares.count)
+        guard taken > 0 else { return [] }
+        var replays: [FileReplay] = []
+        replays.reserveCapacity(taken)
+        for _ in 0..<taken { replays.append(spares.removeLast()) }
+        return replays
+    }
+
     private func wake() {
         if sleepers > 0 { condition.broadcast() }
     }
@@ -285,9 +316,16 @@ final class ReplayPool: @unchecked Sendable {
             result.replays.reserveCapacity(unit.items.count)
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
             defer { scratch.deallocate() }
+            var reusable = threads > 1 ? takeSpares(unit.items.count) : []
             for (slot, item) in unit.items.enumerated() {
                 guard case .file(let path, let followLinks, _) = items[item] else { continue }
-                var replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
+                var replay: FileReplay
+                if var recycled = reusable.popLast() {
+                    recycled.reuse(file: path, ordinal: ordinals[item], asOf: asOf)
+                    replay = recycled
+                } else {
+                    replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
+                }
                 var counted = 0
                 var failure: JobLedgerError?
                 do {

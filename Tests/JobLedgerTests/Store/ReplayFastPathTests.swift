@@ -83,3 +83,43 @@ import Testing
         #expect(transcript.contains { $0.hasPrefix("emit ") && $0.contains("uploadingModel") }, "\(transcript)")
     }
 }
+
+/// A thread reading many small files in turn reuses one replay's memory from file to file
+/// (`FileReplay.reuse`): nothing of a file may show in the next. A directory replayed at once
+/// reports what each of its files replayed alone reports, whatever came before it.
+@Suite struct ReplayReuseTests {
+    /// The calls of a replay of `paths`, without its summary.
+    static func calls(_ paths: [String], threads: Int, asOf: Int? = nil) -> [String] {
+        Array(ParallelReplayTests.transcript(paths, threads: threads, asOf: asOf).dropLast())
+    }
+
+    @Test func everyFileReplaysAsIfAlone() throws {
+        let directory = Logs.temporaryDirectory()
+        var files: [(String, String)] = []
+        for index in 0..<200 {
+            var lines = ReplayFastPathTests.job(index)
+            let name = String(format: "f-%03d", index)
+            lines = lines.map { $0.replacingOccurrences(of: "\"job-\(index)\"", with: "\"\(name)\"") }
+            switch index % 10 {
+            case 3: lines.insert("not json at all", at: 5)  // a line naming no job
+            case 5: lines.insert(#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"other-\#(index)","type":"created","origin":"api"}"#, at: 3)  // a foreign job
+            case 7: lines[lines.count - 1] = String(lines[lines.count - 1].prefix(30))  // torn at the end
+            default: break
+            }
+            let text = lines.joined(separator: "\n") + (index % 10 == 7 ? "" : "\n")
+            files.append((directory + "/" + name + ".jsonl", text))
+        }
+        for (path, text) in files { try ParallelReplayTests.write(text, to: path) }
+        for asOf in [nil, 3] as [Int?] {
+            let alone = files.flatMap { Self.calls([$0.0], threads: 1, asOf: asOf) }
+            #expect(alone.contains { $0.hasPrefix("reject ") } && alone.contains { $0.hasPrefix("torn ") })
+            for threads in [1, 2, 3] {
+                let together = Self.calls([directory], threads: threads, asOf: asOf)
+                #expect(together == alone, "\(threads) threads, as of \(asOf.map(String.init) ?? "the end")")
+                if let first = zip(together, alone).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+                    Issue.record("first difference: \(first.element.0) vs \(first.element.1)")
+                }
+            }
+        }
+    }
+}
