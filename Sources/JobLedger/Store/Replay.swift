@@ -498,6 +498,17 @@ struct FileReplay {
         renderedRanges.removeAll(keepingCapacity: true)
     }
 
+    /// Room for the jobs of `bytes` of log, guessed at one job per kilobyte (a job of the
+    /// WORKLOAD file takes 1.8 KB), so a large file's job arrays are not copied each time they
+    /// double. A file with more jobs than that grows them as ever.
+    private mutating func reserve(forBytes bytes: Int64) {
+        guard bytes >= 1 << 20 else { return }
+        let jobs = Int(min(bytes >> 10, 1 << 20))
+        slots.reserveCapacity(jobs)
+        states.reserveCapacity(jobs)
+        table.reserve(jobs, keyBytes: jobs * 40)
+    }
+
     /// Whether the memory this replay keeps is small enough to be worth keeping for another
     /// file (a file of many jobs is let go instead).
     var isReusable: Bool { slots.capacity <= 1024 && rendered.capacity <= 256 << 10 }
@@ -557,6 +568,7 @@ struct FileReplay {
 
     /// Folds the committed lines of an opened log (this partition's, if split).
     mutating func read(_ log: OpenedLog, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void) throws(JobLedgerError) {
+        reserve(forBytes: log.end)
         var reader = LineReader(fd: log.fd, path: file, to: log.end, scratch: scratch)
         if partitions == 1 {
             _ = try reader.forEachLine(trying: { start, available, _ in
@@ -595,6 +607,7 @@ struct FileReplay {
     /// before it), and each job's first and last byte in the range are kept; only the last range
     /// reports a torn tail.
     mutating func read(_ log: OpenedLog, range: Range<Int64>, tick: (Int) -> Void) throws(JobLedgerError) {
+        reserve(forBytes: range.upperBound - range.lowerBound)
         var reader = LineReader(fd: log.fd, path: file, from: range.lowerBound, to: range.upperBound)
         // A job's last byte is noted when a run of its lines ends, not on every line.
         var runSlot = -1
