@@ -194,14 +194,7 @@ enum FileIO {
     static func status(of path: String, followLinks: Bool = true) -> (kind: Kind, size: Int64)? {
         var info = stat()
         guard (followLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
-        let kind: Kind =
-            switch info.st_mode & S_IFMT {
-            case S_IFREG: .file
-            case S_IFDIR: .directory
-            case S_IFLNK: .symlink
-            default: .other
-            }
-        return (kind, Int64(info.st_size))
+        return (kind(info.st_mode), Int64(info.st_size))
     }
 
     /// An entry of a directory: its name and its type as `readdir` tells it (`DT_UNKNOWN` where
@@ -212,9 +205,20 @@ enum FileIO {
         let isLog: Bool
     }
 
-    /// The entries of a directory not starting with `.`, sorted bytewise by name (a directory of
-    /// a store can hold a hundred thousand logs: the names are tested and sorted as bytes).
-    static func listing(of path: String) throws(JobLedgerError) -> [Entry] {
+    /// The kind of a file from its mode.
+    private static func kind(_ mode: mode_t) -> Kind {
+        switch mode & S_IFMT {
+        case S_IFREG: .file
+        case S_IFDIR: .directory
+        case S_IFLNK: .symlink
+        default: .other
+        }
+    }
+
+    /// The entries of a directory, sorted bytewise by name, without `.` and `..`, and with
+    /// `hidden` false without any name starting with `.` (a directory of a store can hold a
+    /// hundred thousand logs: the names are tested and sorted as bytes).
+    static func listing(of path: String, hidden: Bool = false) throws(JobLedgerError) -> [Entry] {
         guard let dir = opendir(path) else { throw failure("list directory", path) }
         defer { closedir(dir) }
         var entries: [Entry] = []
@@ -226,7 +230,10 @@ enum FileIO {
             let added: Bool = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
                 let name = UnsafeRawBufferPointer(rebasing: raw[..<length])
-                guard length > 0, name[0] != UInt8(ascii: ".") else { return false }
+                guard length > 0 else { return false }
+                if name[0] == UInt8(ascii: ".") {
+                    guard hidden, length > 2 || (length == 2 && name[1] != UInt8(ascii: ".")) else { return false }
+                }
                 let isLog = length > log.count && name[(length - log.count)...].elementsEqual(log)
                 entries.append(Entry(name: String(decoding: name, as: UTF8.self), type: type, isLog: isLog))
                 bytes.append(contentsOf: name)
@@ -273,14 +280,7 @@ enum FileIO {
                     ? fstatat(dirfd, names[index], &info, AT_SYMLINK_NOFOLLOW) == 0
                     : lstat(directory + "/" + names[index], &info) == 0
                 guard found else { continue }
-                let kind: Kind =
-                    switch info.st_mode & S_IFMT {
-                    case S_IFREG: .file
-                    case S_IFDIR: .directory
-                    case S_IFLNK: .symlink
-                    default: .other
-                    }
-                out[index] = (kind, Int64(info.st_size))
+                out[index] = (kind(info.st_mode), Int64(info.st_size))
             }
         }
         // A thread for every 2,048 names at most: starting one costs more than a few stats.
@@ -313,34 +313,7 @@ enum FileIO {
 
     /// The names in a directory, sorted bytewise, without `.` and `..`.
     static func entries(of path: String) throws(JobLedgerError) -> [String] {
-        guard let dir = opendir(path) else { throw failure("list directory", path) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        // Every name's bytes one after another, to sort by bytes without a String comparison (a
-        // directory of a store can hold a hundred thousand logs).
-        var bytes: [UInt8] = []
-        var starts: [Int] = [0]
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name != "." && name != ".." {
-                names.append(name)
-                bytes.append(contentsOf: name.utf8)
-                starts.append(bytes.count)
-            }
-        }
-        var order = Array(names.indices)
-        bytes.withUnsafeBufferPointer { flat in
-            let base = flat.baseAddress ?? UnsafePointer(bitPattern: 1)!
-            order.sort { a, b in
-                let (a0, a1, b0, b1) = (starts[a], starts[a + 1], starts[b], starts[b + 1])
-                let common = min(a1 - a0, b1 - b0)
-                let order = common == 0 ? 0 : memcmp(base + a0, base + b0, common)
-                return order != 0 ? order < 0 : a1 - a0 < b1 - b0
-            }
-        }
-        return order.map { names[$0] }
+        try listing(of: path, hidden: true).map(\.name)
     }
 
     /// Creates `path` and any missing parents (`mkdir -p`), owner only (`0700`, less the umask);
