@@ -19,20 +19,6 @@ struct JobTable {
 
     var count: Int { ids.count }
 
-    /// Room for `count` jobs whose ids take `keyBytes` bytes in all, without growing.
-    mutating func reserve(_ count: Int, keyBytes bytes: Int) {
-        var size = buckets.count
-        while size < 2 * count { size *= 2 }
-        if size > buckets.count {
-            buckets = [Int32](repeating: -1, count: size)
-            for entry in hashes.indices { place(entry, hash: hashes[entry]) }
-        }
-        hashes.reserveCapacity(count)
-        ids.reserveCapacity(count)
-        keyOffsets.reserveCapacity(count + 1)
-        keyBytes.reserveCapacity(bytes)
-    }
-
     /// Empties the table, keeping its memory unless it grew large.
     mutating func removeAll() {
         if buckets.count <= 256 {

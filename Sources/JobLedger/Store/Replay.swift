@@ -506,7 +506,6 @@ struct FileReplay {
         let jobs = Int(min(bytes >> 10, 1 << 20))
         slots.reserveCapacity(jobs)
         states.reserveCapacity(jobs)
-        table.reserve(jobs, keyBytes: jobs * 40)
     }
 
     /// Whether the memory this replay keeps is small enough to be worth keeping for another
