@@ -509,8 +509,9 @@ struct FileReplay {
     }
 
     /// Whether the memory this replay keeps is small enough to be worth keeping for another
-    /// file (a file of many jobs is let go instead).
-    var isReusable: Bool { slots.capacity <= 1024 && rendered.capacity <= 256 << 10 }
+    /// file (a file of many jobs is let go instead): a pool keeps up to 64 spares per thread,
+    /// so at most a few megabytes.
+    var isReusable: Bool { slots.capacity <= 256 && rendered.capacity <= 32 << 10 }
 
     /// The job a file is named after, if its name is `<job>.jsonl`.
     private static func stem(of file: String) -> JobID? {

@@ -92,7 +92,7 @@ final class ReplayPool: @unchecked Sendable {
     /// Replays handed on whose memory is kept for the next files (``FileReplay/reuse(file:ordinal:asOf:)``):
     /// at most ``spareLimit``.
     private var spares: [FileReplay] = []
-    private var spareLimit: Int { 2 * Self.batchFiles * threads }
+    private var spareLimit: Int { Self.batchFiles * threads }
 
     init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?, render: Replay.Render?) {
         self.items = items
