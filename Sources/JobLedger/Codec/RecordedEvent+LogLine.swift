@@ -32,29 +32,26 @@ extension RecordedEvent {
 
     /// Appends the log line; `continued` marks it as not the last of its append.
     func appendLogLine(to bytes: inout [UInt8], continued: Bool) {
-        var writer = JSONWriter()
+        var writer = JSONWriter(capacity: 0)
         swap(&writer.bytes, &bytes)
         // The four fields every line starts with, written as text between fixed pieces (this is
         // the hot path of every append); the writer then goes on after them with the type's own.
-        func piece(_ text: StaticString) {
-            writer.bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
         writer.beginObject()
-        writer.raw(EmptyCollection())  // the object's first element: what follows needs a comma
-        piece(#""seq":"#)
-        JSONWriter.appendDecimal(seq, to: &writer.bytes)
-        piece(#","at":""#)
-        self.at.appendRFC3339(to: &writer.bytes)
-        piece(#"","job":""#)
+        writer.elementFollows()  // the object's first element: what follows needs a comma
+        writer.text(#""seq":"#)
+        writer.textDecimal(seq)
+        writer.text(#","at":""#)
+        self.at.withRFC3339 { writer.text($0) }
+        writer.text(#"","job":""#)
         assert(!job.rawValue.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        writer.bytes.append(contentsOf: job.rawValue.utf8)
-        piece(#"","type":""#)
-        writer.bytes.append(contentsOf: event.type.rawValue.utf8)
-        writer.bytes.append(UInt8(ascii: "\""))
+        writer.text(utf8: job.rawValue)
+        writer.text(#"","type":""#)
+        writer.text(utf8: event.type.rawValue)
+        writer.text(byte: UInt8(ascii: "\""))
         event.writeFields(to: &writer)
         writer.endObject()
-        if continued { writer.bytes.append(LogFraming.continued) }
-        writer.bytes.append(UInt8(ascii: "\n"))
+        if continued { writer.text(byte: LogFraming.continued) }
+        writer.text(byte: UInt8(ascii: "\n"))
         swap(&writer.bytes, &bytes)
     }
 

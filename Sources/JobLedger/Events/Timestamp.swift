@@ -98,6 +98,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     func appendRFC3339(to bytes: inout [UInt8]) {
+        withRFC3339 { text in text.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0) } }
+    }
+
+    /// Calls `body` with this time's RFC 3339 text, written into a scratch buffer (no
+    /// allocation: every log line of every append writes one).
+    func withRFC3339<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         // Floor division that cannot overflow, even at Int64.min.
         var days = seconds / 86_400
         var secondOfDay = Int(seconds % 86_400)
@@ -107,13 +113,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         let (year, month, day) = Self.civilFromDays(days)
         let inRange = year >= 0 && year <= 9999
-        if !inRange {
-            // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
-            JSONWriter.appendDecimal(Int(year), to: &bytes)
-        }
-        // `YYYY-MM-DDTHH:MM:SS` in a scratch buffer, appended at once.
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { text in
+        // At most 21 characters of year, `-MM-DDTHH:MM:SS`, `.` and 9 digits, and `Z`: 47.
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { text in
             var count = 0
             func two(_ value: Int) {
                 text[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
@@ -127,6 +129,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             if inRange {
                 two(Int(year) / 100)
                 two(Int(year) % 100)
+            } else {
+                // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
+                var digits: [UInt8] = []
+                JSONWriter.appendDecimal(Int(year), to: &digits)
+                for digit in digits { one(digit) }
             }
             one(UInt8(ascii: "-"))
             two(month)
@@ -138,24 +145,24 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             two(secondOfDay / 60 % 60)
             one(UInt8(ascii: ":"))
             two(secondOfDay % 60)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[..<count]))
-        }
-        if nanoseconds > 0 {
-            bytes.append(UInt8(ascii: "."))
-            var fraction = Int(nanoseconds)
-            var digits = 9
-            while fraction % 10 == 0 {
-                fraction /= 10
-                digits -= 1
+            if nanoseconds > 0 {
+                one(UInt8(ascii: "."))
+                var fraction = Int(nanoseconds)
+                var digits = 9
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    digits -= 1
+                }
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    one(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                    divisor /= 10
+                }
             }
-            var divisor = 1
-            for _ in 1..<digits { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-                divisor /= 10
-            }
+            one(UInt8(ascii: "Z"))
+            return body(UnsafeRawBufferPointer(rebasing: text[..<count]))
         }
-        bytes.append(UInt8(ascii: "Z"))
     }
 
     /// Why RFC 3339 text was refused.

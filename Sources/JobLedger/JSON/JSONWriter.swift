@@ -287,6 +287,30 @@ public struct JSONWriter: Sendable {
         endObject()
     }
 
+    /// Writes `text` as it is, with no comma before it: a piece of a value's text (a log line's
+    /// fixed parts).
+    package mutating func text(_ text: StaticString) { put(text) }
+
+    /// Writes `bytes` as they are, with no comma before them.
+    package mutating func text(_ bytes: UnsafeRawBufferPointer) {
+        if let base = bytes.baseAddress { put(base, bytes.count) }
+    }
+
+    /// Writes one byte as it is, with no comma before it.
+    package mutating func text(byte: UInt8) { put(byte) }
+
+    /// Writes the UTF-8 bytes of `text` as they are, with no comma before them.
+    package mutating func text(utf8 text: String) { put(utf8: text) }
+
+    /// Writes `value` in decimal, with no comma before it.
+    package mutating func textDecimal(_ value: Int) {
+        Self.withDecimal(value) { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
+    }
+
+    /// Counts an element of the open container as written, so the next one gets its comma: for
+    /// elements written with ``text(_:)``.
+    package mutating func elementFollows() { beginValue() }
+
     /// Writes bytes that are already valid JSON text for one value.
     package mutating func raw(_ text: some Sequence<UInt8>) {
         beginValue()
