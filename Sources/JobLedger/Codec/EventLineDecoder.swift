@@ -40,7 +40,7 @@ struct EventLineDecoder {
     /// then has no other field: ``JobState/fold(line:_:into:job:)`` starts the state from it
     /// without building an ``Event``.
     var canonicalOrigin: Origin?
-    /// The model's bytes (between its quotes) of the last `completed` line ``readPlain(_:count:job:)``
+    /// The model's bytes (between its quotes) of the last `completed` line ``readPlain(_:limit:job:)``
     /// read.
     var plainModel = 0..<0
     var type = EventType.created
