@@ -9,8 +9,12 @@ import Darwin
 /// every embedder and every `jobledger` run).
 enum OSThread {
     private final class Body {
+        let name: String
         let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+        init(_ name: String, _ run: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.run = run
+        }
     }
 
     /// Starts a detached thread named `name` (at most 15 bytes are kept) running `body`.
@@ -20,21 +24,23 @@ enum OSThread {
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         pthread_attr_setstacksize(&attributes, max(stackSize, 64 << 10))
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        let context = Unmanaged.passRetained(Body(name, body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(
             &thread, &attributes,
             { context in
                 let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+                // Named by the thread itself: a detached thread may have ended, and its handle
+                // been freed, before the thread that started it could name it.
+                if let setName = OSThread.setName {
+                    var bytes = Array(body.name.utf8.prefix(15)).map { CChar(bitPattern: $0) }
+                    bytes.append(0)
+                    _ = setName(pthread_self(), bytes)
+                }
                 body.run()
                 return nil
             }, context)
         precondition(result == 0, "cannot start a thread: \(String(cString: strerror(result)))")
-        if let setName {
-            var bytes = Array(name.utf8.prefix(15)).map { CChar(bitPattern: $0) }
-            bytes.append(0)
-            _ = setName(thread, bytes)
-        }
     }
 
     private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
