@@ -131,9 +131,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 two(Int(year) % 100)
             } else {
                 // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
-                var digits: [UInt8] = []
-                JSONWriter.appendDecimal(Int(year), to: &digits)
-                for digit in digits { one(digit) }
+                JSONWriter.withDecimal(Int(year)) { digits in for digit in digits { one(digit) } }
             }
             one(UInt8(ascii: "-"))
             two(month)

@@ -320,17 +320,9 @@ public struct JSONWriter: Sendable {
 
     // MARK: Encoding helpers
 
-    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        if value >= 0 && value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        withDecimal(value) { digits in digits.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0) } }
-    }
-
     /// Calls `body` with the decimal digits of `value` (and its sign).
     @inline(__always)
-    private static func withDecimal(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+    static func withDecimal(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
         withUnsafeMutableBytes(of: &digits) { scratch in

@@ -128,13 +128,7 @@ public struct Replay: Sendable {
             switch item {
             case .problem(let error): results.problem(error, reject: reject)
             case .file(let file, let followLinks, _):
-                var replay: FileReplay
-                if var recycled = spare.take() {
-                    recycled.reuse(file: file, ordinal: results.summary.files + 1, asOf: asOf)
-                    replay = recycled
-                } else {
-                    replay = FileReplay(file: file, ordinal: results.summary.files + 1, asOf: asOf)
-                }
+                var replay = FileReplay.reusing(spare.take(), file: file, ordinal: results.summary.files + 1, asOf: asOf)
                 var failure: JobLedgerError?
                 do {
                     try replay.run(followLinks: followLinks, scratch: scratch) { lines in
@@ -498,6 +492,14 @@ struct FileReplay {
         renderedRanges.removeAll(keepingCapacity: true)
     }
 
+    /// The replay of `file`: `spare` made its replay (``reuse(file:ordinal:asOf:)``) if there is
+    /// one, else a new one.
+    static func reusing(_ spare: consuming FileReplay?, file: String, ordinal: Int, asOf: Int?) -> FileReplay {
+        guard var replay = spare else { return FileReplay(file: file, ordinal: ordinal, asOf: asOf) }
+        replay.reuse(file: file, ordinal: ordinal, asOf: asOf)
+        return replay
+    }
+
     /// Room for the jobs of `bytes` of log, guessed at one job per kilobyte (a job of the
     /// WORKLOAD file takes 1.8 KB), so a large file's job arrays are not copied each time they
     /// double. A file with more jobs than that grows them as ever.
@@ -657,11 +659,11 @@ struct FileReplay {
             let stateIndex = slots[index].state
             // Moved out, not copied: the state is let go here anyway.
             let asOfState = snapshots.isEmpty ? nil : snapshots.removeValue(forKey: index)
-            guard let state = asOfState ?? states[stateIndex].take() else { continue }
+            let current = states[stateIndex].take()
+            guard let state = asOfState ?? current else { continue }
             let start = rendered.count
             render(state, &rendered)
             renderedRanges[index] = start..<rendered.count
-            states[stateIndex] = nil
             if !estimated {
                 // Room for the rest at the first job's length, so the bytes are not copied each
                 // time the buffer doubles.

@@ -319,13 +319,7 @@ final class ReplayPool: @unchecked Sendable {
             var reusable = threads > 1 ? takeSpares(unit.items.count) : []
             for (slot, item) in unit.items.enumerated() {
                 guard case .file(let path, let followLinks, _) = items[item] else { continue }
-                var replay: FileReplay
-                if var recycled = reusable.popLast() {
-                    recycled.reuse(file: path, ordinal: ordinals[item], asOf: asOf)
-                    replay = recycled
-                } else {
-                    replay = FileReplay(file: path, ordinal: ordinals[item], asOf: asOf)
-                }
+                var replay = FileReplay.reusing(reusable.popLast(), file: path, ordinal: ordinals[item], asOf: asOf)
                 var counted = 0
                 var failure: JobLedgerError?
                 do {
