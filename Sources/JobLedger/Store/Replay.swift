@@ -659,11 +659,13 @@ struct FileReplay {
             let stateIndex = slots[index].state
             // Moved out, not copied: the state is let go here anyway.
             let asOfState = snapshots.isEmpty ? nil : snapshots.removeValue(forKey: index)
-            let current = states[stateIndex].take()
-            guard let state = asOfState ?? current else { continue }
+            guard let state = asOfState ?? states[stateIndex].take() else { continue }
             let start = rendered.count
             render(state, &rendered)
             renderedRanges[index] = start..<rendered.count
+            // Let go too when the `--at` snapshot was rendered. (Taking the state before the
+            // snapshot is looked at, to save this line, costs 17 instructions an event more.)
+            states[stateIndex] = nil
             if !estimated {
                 // Room for the rest at the first job's length, so the bytes are not copied each
                 // time the buffer doubles.
