@@ -91,41 +91,6 @@ extension EventLineDecoder {
         return x.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
-    /// A plain line of `job` — the fast path's most frequent case: a canonical line of exactly
-    /// that job whose event has no fields, is `progressed` with only its percent, or `completed`
-    /// with its model (its bytes' range then in ``plainModel``), read without storing anything
-    /// else in the decoder but the date cache. `nil` for any other line, which then goes through
-    /// ``decode(_:count:knownJob:)``.
-    ///
-    /// The line starts at `p` and must end, with its `\n`, within `p[0..<limit]`; `count` is its
-    /// length without the `\n`. So the line's end is found by reading it, with no search for the
-    /// newline first (a plain line's every byte is matched, and none of them is a newline).
-    @inline(__always)
-    mutating func readPlain(_ p: UnsafePointer<UInt8>, limit n: Int, job: UnsafeBufferPointer<UInt8>)
-        -> (seq: Int, at: Timestamp, type: EventType, percent: Int, count: Int)?
-    {
-        guard let envelope = readEnvelope(p, n, job, onlyKnownJob: true) else { return nil }
-        var i = envelope.end
-        var percent = 0
-        switch envelope.type {
-        case .progressed:
-            guard let (read, end) = Self.percentField(p, i, n) else { return nil }
-            percent = read
-            i = end
-        case .completed:
-            guard let model = Self.modelField(p, i, n) else { return nil }
-            plainModel = model
-            i = model.upperBound + 1
-        default:
-            guard Self.hasNoFields(envelope.type) else { return nil }
-        }
-        // `}` and the newline, or `}`, a batch's tab (docs/log-format.md, "Batches") and the newline.
-        guard i + 1 < n, p[i] == UInt8(ascii: "}") else { return nil }
-        if p[i + 1] == UInt8(ascii: "\n") { return (envelope.seq, envelope.at, envelope.type, percent, i + 1) }
-        guard i + 2 < n, p[i + 1] == LogFraming.continued, p[i + 2] == UInt8(ascii: "\n") else { return nil }
-        return (envelope.seq, envelope.at, envelope.type, percent, i + 2)
-    }
-
     /// `,"model":"TEXT"` at `start`, TEXT not empty, printable ASCII without quote or backslash
     /// (what needs no unescaping): the range of TEXT.
     @inline(__always)

@@ -67,6 +67,36 @@ struct LineNames: @unchecked Sendable {
 
         /// The name at `p` (followed by its closing quote when `quoted`, else exactly `p[0..<n]`),
         /// and its length (with the quote when `quoted`).
+        /// Whether the name and its closing quote start `raw[0..<n]` (`n` ≥ 8), whose first word is `w0`.
+        @inline(__always)
+        static func matches(_ name: UnsafeMutablePointer<Name<Value>>, _ raw: UnsafeRawPointer, _ w0: UInt64, _ n: Int) -> Bool {
+            let length = name.pointee.quotedLength
+            guard length <= n, w0 & name.pointee.firstMask == name.pointee.first else { return false }
+            if length > 8 {
+                guard raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == name.pointee.last else { return false }
+                if length > 16 {
+                    guard length <= 24, raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == name.pointee.middle else { return false }
+                }
+            }
+            return true
+        }
+
+        /// The entry of the quoted name that starts `p[0..<n]`, `n` ≥ 8 (what ``find(_:_:quoted:)`` finds).
+        @inline(__always)
+        func quotedEntry(_ p: UnsafePointer<UInt8>, _ n: Int) -> UnsafeMutablePointer<Name<Value>>? {
+            let raw = UnsafeRawPointer(p)
+            let w0 = raw.loadUnaligned(as: UInt64.self)
+            let first = Int(p[0])
+            var index = starts[first]
+            let end = starts[first + 1]
+            while index < end {
+                let name = names.baseAddress! + index
+                index += 1
+                if Self.matches(name, raw, w0, n) { return name }
+            }
+            return nil
+        }
+
         @inline(__always)
         func find(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> (Value, Int)? {
             if quoted, n >= 8 {
@@ -79,15 +109,7 @@ struct LineNames: @unchecked Sendable {
                 while index < end {
                     let name = names.baseAddress! + index
                     index += 1
-                    let length = name.pointee.quotedLength
-                    guard length <= n, w0 & name.pointee.firstMask == name.pointee.first else { continue }
-                    if length > 8 {
-                        guard raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == name.pointee.last else { continue }
-                        if length > 16 {
-                            guard length <= 24, raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == name.pointee.middle else { continue }
-                        }
-                    }
-                    return (name.pointee.value, length)
+                    if Self.matches(name, raw, w0, n) { return (name.pointee.value, name.pointee.quotedLength) }
                 }
                 return nil
             }

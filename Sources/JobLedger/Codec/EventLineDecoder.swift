@@ -40,9 +40,6 @@ struct EventLineDecoder {
     /// then has no other field: ``JobState/fold(line:_:into:job:)`` starts the state from it
     /// without building an ``Event``.
     var canonicalOrigin: Origin?
-    /// The model's bytes (between its quotes) of the last `completed` line ``readPlain(_:limit:job:)``
-    /// read.
-    var plainModel = 0..<0
     var type = EventType.created
     var strings = [Span](repeating: Span(), count: LineField.allCases.count)
     var percent = 0

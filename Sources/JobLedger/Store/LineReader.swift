@@ -61,13 +61,13 @@ struct LineReader: ~Copyable {
     mutating func forEachLine(
         _ body: (UnsafePointer<UInt8>, Int, Int64) throws(JobLedgerError) -> Void
     ) throws(JobLedgerError) -> Tail {
-        try forEachLine(trying: { _, _, _ in -1 }, body)
+        try forEachLine(trying: { _, _, _ in 0 }, body)
     }
 
     /// ``forEachLine(_:)``, offering each line's start to `fast` first: it gets the start, the
-    /// bytes read from there on, and the start's file offset, and returns the length (without
-    /// the `\n`) of a complete line it read and handled there — the reader moves past it without
-    /// searching for its newline — or `-1`, and `body` gets the line as ever.
+    /// bytes read from there on, and the start's file offset, and returns how many bytes of
+    /// complete lines (with their `\n`s) it read and handled from there — the reader moves past
+    /// them without searching for their newlines — or 0, and `body` gets the line as ever.
     mutating func forEachLine(
         trying fast: (UnsafePointer<UInt8>, Int, Int64) -> Int,
         _ body: (UnsafePointer<UInt8>, Int, Int64) throws(JobLedgerError) -> Void
@@ -76,9 +76,9 @@ struct LineReader: ~Copyable {
             let base = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
             while consumed < filled {
                 if overlongStart == nil {
-                    let count = fast(base + consumed, filled - consumed, bufferOffset + Int64(consumed))
-                    if count >= 0 {
-                        consumed += count + 1
+                    let used = fast(base + consumed, filled - consumed, bufferOffset + Int64(consumed))
+                    if used > 0 {
+                        consumed += used
                         continue
                     }
                 }

@@ -557,8 +557,8 @@ struct FileReplay {
         }
     }
 
-    /// Opens, reads and closes the file; `tick` is called with the lines read so far every
-    /// ``tickLines`` lines.
+    /// Opens, reads and closes the file; `tick` is called with the lines read so far about every
+    /// ``tickLines`` lines (a run of one job's plain lines is counted at its end).
     /// `scratch` is lent to the line reader (``LineReader/init(fd:path:from:to:scratch:)``).
     mutating func run(followLinks: Bool = false, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void = { _ in })
         throws(JobLedgerError)
@@ -573,13 +573,16 @@ struct FileReplay {
         reserve(forBytes: log.end)
         var reader = LineReader(fd: log.fd, path: file, to: log.end, scratch: scratch)
         if partitions == 1 {
+            var nextTick = Self.tickLines
             _ = try reader.forEachLine(trying: { start, available, _ in
-                let count = self.foldPlain(start, limit: available)
-                if count >= 0, self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
-                return count
+                let used = self.foldPlainRun(start, limit: available)
+                if self.lines >= nextTick {
+                    nextTick = self.lines + Self.tickLines
+                    tick(self.lines)
+                }
+                return used
             }) { base, count, _ in
                 self.fold(base, count, plainTried: true)
-                if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
             }
         } else {
             try foldOwned(by: .partition(partition, of: partitions), from: &reader, tick: tick)
@@ -595,7 +598,7 @@ struct FileReplay {
         defer { filter.deallocate() }
         _ = try reader.forEachLine { base, count, _ in
             if filter.owns(base, count) ?? self.decodedOwner(base, count, owner) { self.fold(base, count) } else { self.lines += 1 }
-            if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }
+            if self.lines & (Self.tickLines - 1) == 0 { tick(self.lines) }  // one line at a time here
         }
     }
 
@@ -614,19 +617,23 @@ struct FileReplay {
         // A job's last byte is noted when a run of its lines ends, not on every line.
         var runSlot = -1
         var runEnd: Int64 = 0
+        var nextTick = Self.tickLines
         func folded(after: Int64) {
             if lineSlot != runSlot {
                 if runSlot >= 0 { slots[runSlot].lastEnd = runEnd }
                 runSlot = lineSlot
             }
             runEnd = after
-            if lines & (Self.tickLines - 1) == 0 { tick(lines) }
+            if lines >= nextTick {
+                nextTick = lines + Self.tickLines
+                tick(lines)
+            }
         }
         _ = try reader.forEachLine(trying: { start, available, offset in
-            // A plain line continues its job's run, so only the run's end moves.
-            let count = self.foldPlain(start, limit: available)
-            if count >= 0 { folded(after: offset + Int64(count) + 1) }
-            return count
+            // Plain lines continue their job's run, so only the run's end moves.
+            let used = self.foldPlainRun(start, limit: available)
+            if used > 0 { folded(after: offset + Int64(used)) }
+            return used
         }) { base, count, after in
             self.lineStart = after - Int64(count) - 1
             self.fold(base, count, plainTried: true)
@@ -676,10 +683,10 @@ struct FileReplay {
     }
 
     /// Folds the line `base[0..<count]` (followed by its `\n`). With `plainTried`, the caller
-    /// already offered it to ``foldPlain(_:limit:)``, which did not take it.
+    /// already offered it to ``foldPlainRun(_:limit:)``, which did not take it.
     @inline(__always)
     private mutating func fold(_ base: UnsafePointer<UInt8>, _ count: Int, plainTried: Bool = false) {
-        if !plainTried, count < 4096, foldPlain(base, limit: count + 1) >= 0 { return }
+        if !plainTried, count < 4096, foldPlainRun(base, limit: count + 1) > 0 { return }
         lines += 1
         lineSlot = -1
         guard count <= LogLimits.maximumLineLength else {
@@ -760,32 +767,44 @@ struct FileReplay {
         if let asOf, decoder.seq == asOf { snapshots[slot] = states[stateIndex] }
     }
 
-    /// The most frequent line, the fast way: a plain line (``EventLineDecoder/readPlain(_:limit:job:)``)
-    /// of the last line's job, starting at `base` and ending with its `\n` within `limit` bytes,
-    /// folded straight into its state, and counted. Its length without the `\n`; `-1`, having
-    /// changed nothing, for any other line, or when the job has no state yet, is rejected, or
-    /// `--at` is asked.
+    /// The most frequent lines, the fast way: the run of plain lines (``PlainRun``) of the last
+    /// line's job that starts at `base`, each ending with its `\n` within `limit` bytes, folded
+    /// straight into the job's state (held here for the run, not looked up per line) and
+    /// counted. The bytes they take, `\n`s included; 0, having changed nothing, when the first
+    /// line is no such line, or the job has no state yet, is rejected, or `--at` is asked. A line
+    /// the fold refuses rejects the job and ends the run.
     @inline(__always)
-    private mutating func foldPlain(_ base: UnsafePointer<UInt8>, limit: Int) -> Int {
-        guard asOf == nil, lastSlot >= 0, !slots[lastSlot].rejected else { return -1 }
+    private mutating func foldPlainRun(_ base: UnsafePointer<UInt8>, limit: Int) -> Int {
+        guard asOf == nil, lastSlot >= 0, !slots[lastSlot].rejected else { return 0 }
         let stateIndex = slots[lastSlot].state
-        guard stateIndex >= 0, case .some = states[stateIndex],
-            let line = lastJob.withUnsafeBufferPointer({ decoder.readPlain(base, limit: min(limit, 4096), job: $0) })
-        else { return -1 }
-        lines += 1
-        lineSlot = lastSlot
-        do throws(JobLedgerError) {
-            if line.type == .completed {
-                // The model's bytes need no unescaping: the event as the general reader makes it.
-                let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: base, count: line.count)[decoder.plainModel]), as: UTF8.self)
-                try states[stateIndex]!.apply(seq: line.seq, at: line.at, event: .completed(model: model))
-            } else {
-                try states[stateIndex]!.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+        guard stateIndex >= 0, var state = states[stateIndex].take() else { return 0 }
+        var used = 0
+        var refused: JobLedgerError?
+        let job = lastJob
+        job.withUnsafeBufferPointer { job in
+            var run = PlainRun(job: job, seq: state.seq &+ 1, names: decoder.names)
+            while let line = run.read(base + used, limit: min(limit - used, 4096), minutes: &decoder.minutes) {
+                let start = base + used
+                used += line.count + 1
+                lines += 1
+                do throws(JobLedgerError) {
+                    if line.type == .completed {
+                        // The model's bytes need no unescaping: the event as the general reader makes it.
+                        let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: start, count: line.count)[line.model]), as: UTF8.self)
+                        try state.apply(seq: line.seq, at: line.at, event: .completed(model: model))
+                    } else {
+                        try state.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+                    }
+                } catch {
+                    refused = error
+                    return
+                }
             }
-        } catch {
-            reject(lastSlot, error.at(file: file, line: lines))
         }
-        return line.count
+        states[stateIndex] = consume state
+        if used > 0 { lineSlot = lastSlot }
+        if let refused { reject(lastSlot, refused.at(file: file, line: lines)) }
+        return used
     }
 
     /// The slot of the job with id bytes `key`, made on its first line in this file. (Whether

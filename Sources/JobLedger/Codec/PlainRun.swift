@@ -1,0 +1,171 @@
+/// One job's plain lines in a row, read the fast way — the replay's most frequent lines.
+///
+/// A plain line is a canonical line (keys in order, no whitespace, no escapes) of the job whose
+/// event has no fields, is `progressed` with only its percent, or `completed` with a model that
+/// needs no unescaping. What the job's state makes certain of its next line is checked as bytes,
+/// not parsed: the digits of the `seq` it must carry (counted up in place from line to line),
+/// the job's id, the type of the line before (tried first: a job's lines often repeat one).
+/// Only the time's seconds and a percent are read as numbers.
+///
+/// A line that differs in any way — another `seq`, another job, another shape, a time outside
+/// the minute read last and not canonical — is `nil`, deciding nothing: the general reader
+/// (``EventLineDecoder/decode(_:count:knownJob:)``) then reads it and words any error, so a
+/// line means the same whichever reader took it.
+struct PlainRun {
+    /// What a plain line tells beyond its `seq` (which is ``seq`` before the line was read).
+    struct Line {
+        var seq: Int
+        var at: Timestamp
+        var type: EventType
+        /// A `progressed` line's percent; 0 for the others.
+        var percent: Int
+        /// A `completed` line's model: its bytes' range in the line (between its quotes).
+        var model: Range<Int>
+        /// The line's length without its `\n`.
+        var count: Int
+    }
+
+    private let job: UnsafePointer<UInt8>
+    private let jobCount: Int
+    /// The `seq` the next line must carry.
+    private(set) var seq: Int
+    /// Its digits and the comma after them, little-endian, in the low ``seqBytes`` bytes; with
+    /// more than seven digits ``seqBytes`` is 0 and the digits are read instead.
+    private var seqWord: UInt64 = 0
+    private var seqMask: UInt64 = 0
+    private var seqBytes = 0
+    /// The last line's type.
+    private var lastType: UnsafeMutablePointer<LineNames.Name<EventType>>?
+    private let types: LineNames.Table<EventType>
+
+    /// The run of `job`'s lines whose first must carry `seq`; `names` is the decoder's.
+    init(job: UnsafeBufferPointer<UInt8>, seq: Int, names: LineNames) {
+        types = names.types
+        self.job = job.baseAddress!
+        jobCount = job.count
+        self.seq = seq
+        spell()
+    }
+
+    /// Spells ``seq`` into ``seqWord``.
+    private mutating func spell() {
+        var digits = 0
+        var rest = seq
+        repeat {
+            digits += 1
+            rest /= 10
+        } while rest > 0
+        guard seq > 0, digits <= 7 else {
+            seqBytes = 0
+            return
+        }
+        var word = UInt64(UInt8(ascii: ",")) << (8 * UInt64(digits))
+        rest = seq
+        for position in (0..<digits).reversed() {
+            word |= UInt64(UInt8(ascii: "0") + UInt8(rest % 10)) << (8 * UInt64(position))
+            rest /= 10
+        }
+        seqWord = word
+        seqBytes = digits + 1
+        seqMask = seqBytes == 8 ? ~0 : (1 << (8 * UInt64(seqBytes))) - 1
+    }
+
+    /// Moves on to the next `seq`: its last digit counted up in place, spelled anew on a carry.
+    @inline(__always)
+    private mutating func next() {
+        seq &+= 1
+        if seqBytes > 0 {
+            let shift = 8 * UInt64(seqBytes &- 2)
+            if (seqWord >> shift) & 0xFF != UInt64(UInt8(ascii: "9")) {
+                seqWord &+= 1 << shift
+                return
+            }
+        }
+        spell()
+    }
+
+    /// Reads the plain line at `p`, which must end with its `\n` within `p[0..<n]`, and moves on
+    /// to the next `seq`; `nil`, changing nothing but the minute cache, for any other line.
+    @inline(__always)
+    mutating func read(_ p: UnsafePointer<UInt8>, limit n: Int, minutes: inout Timestamp.MinuteCache) -> Line? {
+        let raw = UnsafeRawPointer(p)
+        // `{"seq":` and the expected digits with their comma. Then at least `"at":"TIME","job":"`,
+        // the job, `","type":"` and one word of type are there to be loaded: 60 bytes and the job.
+        var i: Int
+        if seqBytes > 0 {
+            guard n >= 60 &+ seqBytes &+ jobCount,
+                raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B,
+                raw.loadUnaligned(fromByteOffset: 7, as: UInt64.self) & seqMask == seqWord
+            else { return nil }
+            i = 7 &+ seqBytes
+        } else {
+            guard n >= 12, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }
+            let (value, end) = JSONInteger.digits(p, from: 7, n)
+            guard end - 7 <= 18, value == seq, p[7] != UInt8(ascii: "0"), n - end >= 54 &+ jobCount,
+                p[end] == UInt8(ascii: ",")
+            else { return nil }
+            i = end &+ 1
+        }
+        // `"at":"` and the time: inside the minute read last, or any canonical time.
+        guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFFFF_FFFF_FFFF == 0x223A_2274_6122 else { return nil }
+        i &+= 6
+        let at: Timestamp
+        if let (quick, _) = Timestamp.readInCachedMinute(p + i, count: 20, cache: minutes) {
+            at = quick
+            i &+= 20
+        } else {
+            guard let (stamp, length) = try? Timestamp.read(p + i, count: n - i, cache: &minutes) else { return nil }
+            at = stamp
+            i &+= length
+            guard n - i >= 27 &+ jobCount else { return nil }
+        }
+        // `","job":"`, the job, `","type":"`.
+        guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x3A22_626F_6A22_2C22, p[i &+ 8] == UInt8(ascii: "\"") else {
+            return nil
+        }
+        i &+= 9
+        guard EventLineDecoder.same(job, p + i, jobCount) else { return nil }
+        i &+= jobCount
+        guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2265_7079_7422_2C22,
+            raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt16.self) == 0x223A
+        else { return nil }
+        i &+= 10
+        // The type: the last line's, or looked up.
+        let w0 = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        let entry: UnsafeMutablePointer<LineNames.Name<EventType>>
+        if let last = lastType, LineNames.Table<EventType>.matches(last, raw + i, w0, n - i) {
+            entry = last
+        } else {
+            guard let found = types.quotedEntry(p + i, n - i) else { return nil }
+            entry = found
+            lastType = found
+        }
+        let type = entry.pointee.value
+        i &+= entry.pointee.quotedLength
+        // The fields.
+        var percent = 0
+        var model = 0..<0
+        switch type {
+        case .progressed:
+            guard let (read, end) = EventLineDecoder.percentField(p, i, n) else { return nil }
+            percent = read
+            i = end
+        case .completed:
+            guard let text = EventLineDecoder.modelField(p, i, n) else { return nil }
+            model = text
+            i = text.upperBound &+ 1
+        default:
+            guard EventLineDecoder.hasNoFields(type) else { return nil }
+        }
+        // `}` and the newline, or `}`, a batch's tab (docs/log-format.md, "Batches") and the newline.
+        guard i &+ 1 < n, p[i] == UInt8(ascii: "}") else { return nil }
+        var count = i &+ 1
+        if p[count] != UInt8(ascii: "\n") {
+            guard count &+ 1 < n, p[count] == LogFraming.continued, p[count &+ 1] == UInt8(ascii: "\n") else { return nil }
+            count &+= 1
+        }
+        let line = Line(seq: seq, at: at, type: type, percent: percent, model: model, count: count)
+        next()
+        return line
+    }
+}
