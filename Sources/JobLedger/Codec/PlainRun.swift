@@ -29,8 +29,9 @@ struct PlainRun {
     private let jobCount: Int
     /// The `seq` the next line must carry.
     private(set) var seq: Int
-    /// Its digits and the comma after them, little-endian, in the low ``seqBytes`` bytes; with
-    /// more than seven digits ``seqBytes`` is 0 and the digits are read instead.
+    /// Its digits and the comma after them, little-endian, in the low ``seqBytes`` bytes. With
+    /// more than seven digits ``seqBytes`` is 0 and no line is read here: the ten-millionth
+    /// event of one job and those after it go the general way.
     private var seqWord: UInt64 = 0
     private var seqMask: UInt64 = 0
     private var seqBytes = 0
@@ -70,18 +71,39 @@ struct PlainRun {
         seqMask = seqBytes == 8 ? ~0 : (1 << (8 * UInt64(seqBytes))) - 1
     }
 
-    /// Moves on to the next `seq`: its last digit counted up in place, spelled anew on a carry.
+    /// Moves on to the next `seq`: its last digit counted up in place, or ``carry()``.
     @inline(__always)
     private mutating func next() {
         seq &+= 1
-        if seqBytes > 0 {
-            let shift = 8 * UInt64(seqBytes &- 2)
-            if (seqWord >> shift) & 0xFF != UInt64(UInt8(ascii: "9")) {
-                seqWord &+= 1 << shift
+        let shift = 8 * UInt64(seqBytes &- 2)
+        if seqBytes > 0, (seqWord >> shift) & 0xFF != UInt64(UInt8(ascii: "9")) {
+            seqWord &+= 1 << shift
+            return
+        }
+        carry()
+    }
+
+    /// The next `seq` after a last digit 9: the 9s turn 0 and carry, and a 1 goes in front when
+    /// all were 9 (out of line: one line in ten at most).
+    @inline(never)
+    private mutating func carry() {
+        guard seqBytes > 0 else { return }
+        var shift = 8 * UInt64(seqBytes &- 2)
+        while (seqWord >> shift) & 0xFF == UInt64(UInt8(ascii: "9")) {
+            seqWord &-= 9 << shift
+            guard shift > 0 else {
+                guard seqBytes < 8 else {
+                    seqBytes = 0
+                    return
+                }
+                seqWord = seqWord << 8 | UInt64(UInt8(ascii: "1"))
+                seqBytes &+= 1
+                seqMask = seqMask << 8 | 0xFF
                 return
             }
+            shift &-= 8
         }
-        spell()
+        seqWord &+= 1 << shift
     }
 
     /// Reads the plain line at `p`, which must end with its `\n` within `p[0..<n]`, and moves on
@@ -91,21 +113,11 @@ struct PlainRun {
         let raw = UnsafeRawPointer(p)
         // `{"seq":` and the expected digits with their comma. Then at least `"at":"TIME","job":"`,
         // the job, `","type":"` and one word of type are there to be loaded: 60 bytes and the job.
-        var i: Int
-        if seqBytes > 0 {
-            guard n >= 60 &+ seqBytes &+ jobCount,
-                raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B,
-                raw.loadUnaligned(fromByteOffset: 7, as: UInt64.self) & seqMask == seqWord
-            else { return nil }
-            i = 7 &+ seqBytes
-        } else {
-            guard n >= 12, raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B else { return nil }
-            let (value, end) = JSONInteger.digits(p, from: 7, n)
-            guard end - 7 <= 18, value == seq, p[7] != UInt8(ascii: "0"), n - end >= 54 &+ jobCount,
-                p[end] == UInt8(ascii: ",")
-            else { return nil }
-            i = end &+ 1
-        }
+        guard n >= 60 &+ seqBytes &+ jobCount, seqBytes > 0,
+            raw.loadUnaligned(as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x3A_2271_6573_227B,
+            raw.loadUnaligned(fromByteOffset: 7, as: UInt64.self) & seqMask == seqWord
+        else { return nil }
+        var i = 7 &+ seqBytes
         // `"at":"` and the time: inside the minute read last, or any canonical time.
         guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFFFF_FFFF_FFFF == 0x223A_2274_6122 else { return nil }
         i &+= 6

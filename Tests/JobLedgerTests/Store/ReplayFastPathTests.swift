@@ -72,6 +72,33 @@ import Testing
         ParallelReplayTests.expectSameOnEveryThreadCount([directory + "/export.jsonl"])
     }
 
+    /// The fast path checks a line's `seq` as the digits it expects, counted up from line to line
+    /// (`PlainRun`): long jobs cross 9, 99 and 999, and a `seq` that repeats or skips just after
+    /// a carry is refused there as on the general path.
+    @Test func longJobsCarryTheirSeqDigits() throws {
+        func job(_ name: String, events: Int, wrong: (seq: Int, written: Int)?) -> [String] {
+            var lines = [#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"\#(name)","type":"created","origin":"api"}"#]
+            lines.append(#"{"seq":2,"at":"2026-11-22T10:00:01Z","job":"\#(name)","type":"trainingStarted"}"#)
+            for seq in 3...events {
+                let written = seq == wrong?.seq ? wrong!.written : seq
+                let at = String(format: "2026-11-22T%02d:%02d:%02dZ", 10 + seq / 3600, (seq / 60) % 60, seq % 60)
+                lines.append(#"{"seq":\#(written),"at":"\#(at)","job":"\#(name)","type":"progressed","percent":\#(min(100, seq / 12))}"#)
+            }
+            return lines
+        }
+        let lines =
+            job("long-good", events: 1_205, wrong: nil) + job("gap-at-100", events: 150, wrong: (100, 200))
+            + job("repeat-at-1000", events: 1_010, wrong: (1_000, 999)) + job("gap-at-10", events: 20, wrong: (10, 11))
+            + job("short-good", events: 9, wrong: nil)
+        let (canonical, spaced) = try transcripts(lines, named: #function)
+        #expect(canonical == spaced)
+        #expect(canonical.contains { $0.hasPrefix("emit ") && $0.contains("long-good") && $0.contains("seq: 1205,") }, "\(canonical)")
+        #expect(canonical.contains { $0.hasPrefix("emit ") && $0.contains("short-good") })
+        #expect(canonical.contains { $0.hasPrefix("reject ") && $0.contains("gap-at-100") && $0.contains("seq 200 leaves a gap (expected 100)") }, "\(canonical)")
+        #expect(canonical.contains { $0.hasPrefix("reject ") && $0.contains("repeat-at-1000") && $0.contains("seq 999 repeats or goes back (expected 1000)") })
+        #expect(canonical.contains { $0.hasPrefix("reject ") && $0.contains("gap-at-10") && $0.contains("seq 11 leaves a gap (expected 10)") })
+    }
+
     /// A last line complete but for its newline is a torn write, never folded, even when it is a
     /// plain line the fast path would take.
     @Test func aPlainLineWithoutItsNewlineIsTorn() throws {
