@@ -33,11 +33,12 @@ enum ReplayCommand: Command {
         var progress = ProgressLine()
         // Each job's line is rendered by the thread that replayed it; here it is only written.
         let render: Replay.Render = { state, bytes in
-            var line = JSONWriter(capacity: 0)
-            swap(&line.bytes, &bytes)
+            var taken: [UInt8] = []
+            swap(&taken, &bytes)
+            var line = JSONWriter(continuing: consume taken)
             ProjectionLine.write(state, vocabularies: vocabularies, to: &line)
-            line.bytes.append(UInt8(ascii: "\n"))
-            swap(&line.bytes, &bytes)
+            line.text(byte: UInt8(ascii: "\n"))
+            bytes = line.finish()
         }
         let summary = replay(
             arguments.positionals, asOf: asOf, threads: threads, render: render,

@@ -30,6 +30,21 @@ public struct JSONWriter: Sendable {
         if capacity > 0 { storage.reserveCapacity(capacity) }
     }
 
+    /// A writer that goes on after `bytes` (taken, not copied: pass the caller's buffer with
+    /// `consume` or a swap), for one value; ``finish()`` gives the bytes back. How a replay
+    /// renders each job into one buffer without a writer's array per job.
+    package init(continuing bytes: consuming [UInt8]) {
+        storage = bytes
+    }
+
+    /// Everything written, moved out: the writer is left empty.
+    package mutating func finish() -> [UInt8] {
+        flush()
+        var all: [UInt8] = []
+        swap(&all, &storage)
+        return all
+    }
+
     /// Everything written so far. Changing it in place (appending, swapping a buffer in or out)
     /// first moves the pending bytes into it.
     package var bytes: [UInt8] {
@@ -188,8 +203,10 @@ public struct JSONWriter: Sendable {
     }
 
     /// Opens an object: at the top level, after a key, or as an array element.
+    @inline(__always)
     package mutating func beginObject() { open(UInt8(ascii: "{")) }
 
+    @inline(__always)
     package mutating func endObject() { close(UInt8(ascii: "}")) }
 
     /// Opens an array: at the top level, after a key, or as an array element.
@@ -198,6 +215,7 @@ public struct JSONWriter: Sendable {
     package mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Writes `"key":`; the value written next belongs to it.
+    @inline(__always)
     package mutating func key(_ key: StaticString) {
         beginValue()
         put(quoted: key.utf8Start, key.utf8CodeUnitCount, colon: true)
@@ -213,6 +231,7 @@ public struct JSONWriter: Sendable {
         afterKey = true
     }
 
+    @inline(__always)
     package mutating func null() {
         beginValue()
         put("null")
@@ -223,6 +242,7 @@ public struct JSONWriter: Sendable {
         if value { put("true") } else { put("false") }
     }
 
+    @inline(__always)
     package mutating func int(_ value: Int) {
         beginValue()
         Self.withDecimal(value) { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
@@ -244,6 +264,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a key that needs no escaping, by construction (an enum's raw value).
+    @inline(__always)
     package mutating func plainKey(_ key: String) {
         beginValue()
         assert(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
@@ -253,12 +274,14 @@ public struct JSONWriter: Sendable {
 
     /// Writes a string that needs no escaping, by construction: a job id, an enum's raw value.
     /// (Checked in debug builds.)
+    @inline(__always)
     package mutating func plainString(_ value: String) {
         beginValue()
         assert(!value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
         put(quoted: value, colon: false)
     }
 
+    @inline(__always)
     package mutating func optionalString(_ value: String?) {
         if let value { string(value) } else { null() }
     }
