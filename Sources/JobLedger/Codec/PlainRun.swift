@@ -50,6 +50,13 @@ struct PlainRun {
 
     /// Spells ``seq`` into ``seqWord``.
     private mutating func spell() {
+        if seq > 0 && seq < 10 {
+            // A run's first line is mostly a job's second: one digit, no division.
+            seqWord = UInt64(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: seq)) | UInt64(UInt8(ascii: ",")) << 8
+            seqBytes = 2
+            seqMask = 0xFFFF
+            return
+        }
         var digits = 0
         var rest = seq
         repeat {
@@ -179,5 +186,62 @@ struct PlainRun {
         let line = Line(seq: seq, at: at, type: type, percent: percent, model: model, count: count)
         next()
         return line
+    }
+}
+
+/// A job's first line the fast way: `{"seq":1,"at":"TIME","job":"ID","type":"created","origin":"api"}`
+/// (or `"console"`), exactly as JobLedger writes it, the line being `p[0..<n]` without its `\n`.
+/// Any other line, or one with a byte out of place, is `nil` and goes the general way, which words
+/// any error — as for ``PlainRun``.
+struct CreatedLine {
+    var at: Timestamp
+    /// The job's id: `p[idStart..<idEnd]`, every byte an allowed one (``JobID/isAllowed(_:)``).
+    var idStart: Int
+    var idEnd: Int
+    var origin: Origin
+
+    @inline(__always)
+    init?(_ p: UnsafePointer<UInt8>, count n: Int, minutes: inout Timestamp.MinuteCache) {
+        let raw = UnsafeRawPointer(p)
+        // `{"seq":1,"at":"`, the time, `","job":"`: 44 bytes with a canonical time; then at least a
+        // byte of id and the 34 bytes after it (`","type":"created","origin":"api"}`).
+        guard n >= 79, raw.loadUnaligned(as: UInt64.self) == 0x313A_2271_6573_227B,
+            raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
+        else { return nil }
+        var i = 15
+        if let (quick, _) = Timestamp.readInCachedMinute(p + i, count: 20, cache: minutes) {
+            at = quick
+            i &+= 20
+        } else {
+            guard let (stamp, length) = try? Timestamp.read(p + i, count: n - i, cache: &minutes) else { return nil }
+            at = stamp
+            i &+= length
+        }
+        guard n - i >= 44, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x3A22_626F_6A22_2C22,
+            p[i &+ 8] == UInt8(ascii: "\"")
+        else { return nil }
+        i &+= 9
+        idStart = i
+        // The id's bytes, up to its quote; 34 bytes at least must follow it.
+        let last = n &- 34
+        while i < last, JobID.isAllowed(p[i]) { i &+= 1 }
+        idEnd = i
+        guard i > idStart else { return nil }
+        // `","type":"created","origin":"` (29 bytes, four words, the last overlapping).
+        guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2265_7079_7422_2C22,
+            raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self) == 0x6574_6165_7263_223A,
+            raw.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self) == 0x6769_726F_222C_2264,
+            raw.loadUnaligned(fromByteOffset: i &+ 21, as: UInt64.self) == 0x223A_226E_6967_6972
+        else { return nil }
+        i &+= 29
+        // `api"}` or `console"}`, and the line ends there.
+        switch n &- i {
+        case 5 where raw.loadUnaligned(fromByteOffset: i, as: UInt32.self) == 0x2269_7061 && p[i &+ 4] == UInt8(ascii: "}"):
+            origin = .api
+        case 9 where raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2265_6C6F_736E_6F63 && p[i &+ 8] == UInt8(ascii: "}"):
+            origin = .console
+        default:
+            return nil
+        }
     }
 }

@@ -144,6 +144,11 @@ public struct JobState: Sendable, Hashable {
     /// - Throws: `corrupt_log` for a `seq` other than 1.
     init(seq: Int, at: Timestamp, job: JobID, origin: Origin) throws(JobLedgerError) {
         guard seq == 1 else { throw Self.seqError(found: seq, expected: 1, job: job) }
+        self.init(createdAt: at, job: job, origin: origin)
+    }
+
+    /// ``init(seq:at:job:origin:)`` for a `created` known to carry `seq` 1.
+    init(createdAt at: Timestamp, job: JobID, origin: Origin) {
         self.job = job
         self.seq = 1
         lastEventAt = at

@@ -99,6 +99,51 @@ import Testing
         #expect(canonical.contains { $0.hasPrefix("reject ") && $0.contains("gap-at-10") && $0.contains("seq 11 leaves a gap (expected 10)") })
     }
 
+    /// A job's first line goes a fast way too (`CreatedLine`) when it is a canonical `created`
+    /// with only its origin, of a job the file has not met. Every other first line, and every
+    /// id the fast way must not take, replays as on the general path, `--at 1` too.
+    @Test func createdLinesReplayAlikeOnBothPaths() throws {
+        func created(_ job: String, seq: Int = 1, origin: String = "api", at: String = "2026-11-22T10:00:00Z") -> String {
+            #"{"seq":\#(seq),"at":"\#(at)","job":"\#(job)","type":"created","origin":"\#(origin)"}"#
+        }
+        func queued(_ job: String, seq: Int = 2) -> String {
+            #"{"seq":\#(seq),"at":"2026-11-22T10:00:01Z","job":"\#(job)","type":"queued"}"#
+        }
+        let long = String(repeating: "a", count: 129)
+        let lines = [
+            created("a"), queued("a"),  // the shortest id
+            created("b", origin: "console"), queued("b"),
+            created("c"), queued("c"), created("c"),  // the same job created again, seq 1
+            created("d"), queued("d"), created("d", seq: 3),  // created again later
+            created("bad/id"), queued("bad/id"),  // a character ids may not have
+            created(".hidden"), queued(".hidden"),  // an id may not start with '.'
+            created(""),  // no id
+            created(long), queued(long),  // too long an id
+            created(String(repeating: "b", count: 128)), queued(String(repeating: "b", count: 128)),  // the longest id
+            created("e", origin: "robot"), queued("e"),  // no such origin
+            created("f", origin: "ap"), created("g", origin: "consoles"),
+            created("h", at: "2026-11-22T10:00:00.5Z"), queued("h"),  // a time with a fraction
+            created("i", at: "2026-11-22T09:59:59Z"), queued("i"),  // another minute
+            created("j", seq: 2),  // a first line with seq 2
+            created("k") + "\t", queued("k"),  // a batch
+        ]
+        let (canonical, spaced) = try transcripts(lines, named: #function)
+        #expect(canonical == spaced)
+        for job in ["a", "b", String(repeating: "b", count: 128), "h", "i", "k"] {
+            #expect(canonical.contains { $0.hasPrefix("emit ") && $0.contains("(job: \(job), ") }, "\(job): \(canonical)")
+        }
+        #expect(canonical.filter { $0.hasPrefix("emit ") }.count == 6, "\(canonical)")
+        let directory = Logs.temporaryDirectory(#function + "-at")
+        try ParallelReplayTests.write(lines.map { $0 + "\n" }.joined(), to: directory + "/canonical/export.jsonl")
+        try ParallelReplayTests.write(lines.map { "{ " + $0.dropFirst() + "\n" }.joined(), to: directory + "/spaced/export.jsonl")
+        func atOne(_ form: String) -> [String] {
+            ParallelReplayTests.transcript([directory + "/\(form)/export.jsonl"], threads: 1, asOf: 1)
+                .map { $0.replacingOccurrences(of: directory + "/\(form)", with: "DIR") }
+        }
+        #expect(atOne("canonical") == atOne("spaced"))
+        #expect(atOne("canonical").contains { $0.hasPrefix("emit ") && $0.contains("(job: a, seq: 1,") })
+    }
+
     /// A last line complete but for its newline is a torn write, never folded, even when it is a
     /// plain line the fast path would take.
     @Test func aPlainLineWithoutItsNewlineIsTorn() throws {
