@@ -113,6 +113,29 @@ struct PlainRun {
         seqWord &+= 1 << shift
     }
 
+    /// Folds the run's lines from `p` on into `state`, the job's, each ending with its `\n` within
+    /// `p[0..<limit]`, adding the bytes they take (`\n`s included) to `used` and their count to
+    /// `lines`, until a line is no plain line of the run (not counted) or the fold refuses one
+    /// (counted, then thrown: the state is as before it).
+    @inline(__always)
+    mutating func fold(
+        _ p: UnsafePointer<UInt8>, limit: Int, into state: inout JobState, minutes: inout Timestamp.MinuteCache,
+        used: inout Int, lines: inout Int
+    ) throws(JobLedgerError) {
+        while let line = read(p + used, limit: min(limit - used, 4096), minutes: &minutes) {
+            let start = p + used
+            used &+= line.count &+ 1
+            lines &+= 1
+            if line.type == .completed {
+                // The model's bytes need no unescaping: the event as the general reader makes it.
+                let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: start, count: line.count)[line.model]), as: UTF8.self)
+                try state.apply(seq: line.seq, at: line.at, event: .completed(model: model))
+            } else {
+                try state.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+            }
+        }
+    }
+
     /// Reads the plain line at `p`, which must end with its `\n` within `p[0..<n]`, and moves on
     /// to the next `seq`; `nil`, changing nothing but the minute cache, for any other line.
     @inline(__always)

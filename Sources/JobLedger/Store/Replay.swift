@@ -780,31 +780,19 @@ struct FileReplay {
         let stateIndex = slots[lastSlot].state
         guard stateIndex >= 0, var state = states[stateIndex].take() else { return 0 }
         var used = 0
-        var refused: JobLedgerError?
-        let job = lastJob
-        job.withUnsafeBufferPointer { job in
-            var run = PlainRun(job: job, seq: state.seq &+ 1, names: decoder.names)
-            while let line = run.read(base + used, limit: min(limit - used, 4096), minutes: &decoder.minutes) {
-                let start = base + used
-                used += line.count + 1
-                lines += 1
-                do throws(JobLedgerError) {
-                    if line.type == .completed {
-                        // The model's bytes need no unescaping: the event as the general reader makes it.
-                        let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: start, count: line.count)[line.model]), as: UTF8.self)
-                        try state.apply(seq: line.seq, at: line.at, event: .completed(model: model))
-                    } else {
-                        try state.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
-                    }
-                } catch {
-                    refused = error
-                    return
-                }
+        var read = 0
+        do throws(JobLedgerError) {
+            try lastJob.withUnsafeBufferPointer { job throws(JobLedgerError) in
+                var run = PlainRun(job: job, seq: state.seq &+ 1, names: decoder.names)
+                try run.fold(base, limit: limit, into: &state, minutes: &decoder.minutes, used: &used, lines: &read)
             }
+            lines += read
+        } catch {
+            lines += read
+            reject(lastSlot, error.at(file: file, line: lines))
         }
         states[stateIndex] = consume state
         if used > 0 { lineSlot = lastSlot }
-        if let refused { reject(lastSlot, refused.at(file: file, line: lines)) }
         return used
     }
 
