@@ -50,11 +50,21 @@ struct PlainRun {
 
     /// Spells ``seq`` into ``seqWord``.
     private mutating func spell() {
+        // A run mostly starts at a job's second line, or is tried at another job's first line
+        // after a short job's last: one or two digits, spelled without a loop.
         if seq > 0 && seq < 10 {
-            // A run's first line is mostly a job's second: one digit, no division.
             seqWord = UInt64(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: seq)) | UInt64(UInt8(ascii: ",")) << 8
             seqBytes = 2
             seqMask = 0xFFFF
+            return
+        }
+        if seq >= 10 && seq < 100 {
+            let tens = seq / 10
+            let ones = seq &- tens &* 10
+            seqWord = UInt64(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: tens)) | UInt64(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: ones)) << 8
+                | UInt64(UInt8(ascii: ",")) << 16
+            seqBytes = 3
+            seqMask = 0xFF_FFFF
             return
         }
         var digits = 0
