@@ -199,9 +199,29 @@ struct PlainRun {
         var model = 0..<0
         switch type {
         case .progressed:
-            guard let (read, end) = EventLineDecoder.percentField(p, i, n) else { return nil }
-            percent = read
-            i = end
+            // `,"percent":` and one to three digits, the first not 0 unless alone, before the `}`.
+            guard n - i >= 15, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x6E65_6372_6570_222C,
+                raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt32.self) & 0xFF_FFFF == 0x3A_2274
+            else { return nil }
+            i &+= 11
+            let d0 = Int(p[i] &- UInt8(ascii: "0"))
+            let d1 = Int(p[i &+ 1] &- UInt8(ascii: "0"))
+            guard d0 <= 9 else { return nil }
+            if d1 > 9 {
+                percent = d0
+                i &+= 1
+            } else {
+                let d2 = Int(p[i &+ 2] &- UInt8(ascii: "0"))
+                guard d0 != 0 else { return nil }
+                if d2 > 9 {
+                    percent = d0 &* 10 &+ d1
+                    i &+= 2
+                } else {
+                    guard Int(p[i &+ 3] &- UInt8(ascii: "0")) > 9 else { return nil }
+                    percent = d0 &* 100 &+ d1 &* 10 &+ d2
+                    i &+= 3
+                }
+            }
         case .completed:
             guard let text = EventLineDecoder.modelField(p, i, n) else { return nil }
             model = text

@@ -211,14 +211,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     static func readInCachedMinute(_ p: UnsafePointer<UInt8>, count n: Int, cache: MinuteCache) -> (Timestamp, Int)? {
         guard n >= 20 else { return nil }
         let raw = UnsafeRawPointer(p)
+        // `:SSZ` as one word: the colon and the Z, and two bytes 0x30…0x3F, then digit ranges.
+        let tail = raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
         guard raw.loadUnaligned(as: UInt64.self) == cache.minute.0,
             raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == cache.minute.1,
-            p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "Z")
+            tail & 0xFFF0_F0FF == 0x5A30_303A
         else { return nil }
-        let tens = p[17] &- UInt8(ascii: "0")
-        let ones = p[18] &- UInt8(ascii: "0")
+        let tens = (tail >> 8) & 0x0F
+        let ones = (tail >> 16) & 0x0F
         guard tens <= 5, ones <= 9 else { return nil }
-        return (Timestamp(uncheckedSeconds: cache.seconds + Int64(tens) * 10 + Int64(ones), nanoseconds: 0), 20)
+        return (Timestamp(uncheckedSeconds: cache.seconds &+ Int64(tens &* 10 &+ ones), nanoseconds: 0), 20)
     }
 
     @inline(never)
