@@ -144,6 +144,29 @@ import Testing
         #expect(atOne("canonical").contains { $0.hasPrefix("emit ") && $0.contains("(job: a, seq: 1,") })
     }
 
+    /// A plain line's percent is read by the fast path's own digit reader: every spelling, good
+    /// and bad, replays as on the general path.
+    @Test func percentsReplayAlikeOnBothPaths() throws {
+        let spellings = ["0", "7", "10", "99", "100", "101", "999", "1000", "05", "00", "-5", "1e2", "5.0", "", "\"5\""]
+        var lines: [String] = []
+        for (index, spelling) in spellings.enumerated() {
+            let job = "p\(index)"
+            lines.append(#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"\#(job)","type":"created","origin":"api"}"#)
+            lines.append(#"{"seq":2,"at":"2026-11-22T10:00:01Z","job":"\#(job)","type":"trainingStarted"}"#)
+            lines.append(#"{"seq":3,"at":"2026-11-22T10:00:02Z","job":"\#(job)","type":"progressed","percent":\#(spelling)}"#)
+        }
+        // The spaced lines' errors name a column one further on.
+        func columnless(_ calls: [String]) -> [String] {
+            calls.map { $0.replacingOccurrences(of: #"at column \d+"#, with: "at column N", options: .regularExpression) }
+        }
+        let (canonical, spaced) = try transcripts(lines, named: #function)
+        #expect(columnless(canonical) == columnless(spaced))
+        for (index, percent) in [(0, 0), (1, 7), (2, 10), (3, 99), (4, 100)] {
+            #expect(canonical.contains { $0.hasPrefix("emit ") && $0.contains("(job: p\(index), ") && $0.contains("percent: \(percent),") }, "\(canonical)")
+        }
+        #expect(canonical.filter { $0.hasPrefix("emit ") }.count == 5, "\(canonical)")
+    }
+
     /// A last line complete but for its newline is a torn write, never folded, even when it is a
     /// plain line the fast path would take.
     @Test func aPlainLineWithoutItsNewlineIsTorn() throws {
