@@ -188,7 +188,9 @@ struct EventLineDecoder {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
         case UInt8(ascii: "n"): found = "null"
         case 0: found = "the end of the line"
-        default: found = "a number"
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
+        case let byte where byte >= 0x21 && byte < 0x7F: found = "'\(Character(Unicode.Scalar(byte)))', which starts no value"
+        default: found = "a byte that starts no value"
         }
         return LineError(message: "field \(field.name) must be \(expected), found \(found) at column \(i + 1)")
     }
