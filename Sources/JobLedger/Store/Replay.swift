@@ -439,7 +439,7 @@ struct FileReplay {
     /// The slot of the last line's job and its id's bytes, to skip the lookup while lines keep
     /// naming the same job (-1 when the last line named none).
     private var lastSlot = -1
-    private var lastJob: [UInt8] = []
+    private var lastJob = JobBytes()
     /// When a file is split between threads: this replay folds the lines of the jobs whose id
     /// hashes to `partition` of `partitions` (and the lines that name no job, if it is 0).
     var partition = 0
@@ -483,7 +483,7 @@ struct FileReplay {
         tornTail = nil
         firstForeignLine = nil
         lastSlot = -1
-        lastJob.removeAll(keepingCapacity: true)
+        lastJob.removeAll()
         partition = 0
         partitions = 1
         lineStart = 0
@@ -697,7 +697,7 @@ struct FileReplay {
         }
         do throws(LineError) {
             if lastSlot >= 0 {
-                try lastJob.withUnsafeBufferPointer { known throws(LineError) in
+                try lastJob.withBuffer { known throws(LineError) in
                     try decoder.decode(base, count: count, knownJob: known)
                 }
             } else {
@@ -723,7 +723,7 @@ struct FileReplay {
         } else if !decoder.job.escaped {
             let bytes = UnsafeBufferPointer(start: base + decoder.job.start, count: decoder.job.end - decoder.job.start)
             if lastSlot >= 0, bytes.count == lastJob.count,
-                lastJob.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+                lastJob.withBuffer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
             {
                 slot = lastSlot
             } else {
@@ -737,8 +737,7 @@ struct FileReplay {
                 }
                 slot = slotIndex(for: bytes) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
                 lastSlot = slot
-                lastJob.removeAll(keepingCapacity: true)
-                lastJob.append(contentsOf: bytes)
+                lastJob.set(bytes)
             }
         } else {
             let job: JobID
@@ -748,9 +747,11 @@ struct FileReplay {
                 return
             }
             var id = job.rawValue
-            slot = id.withUTF8 { slotIndex(for: $0) { job } }
+            slot = id.withUTF8 { bytes in
+                lastJob.set(bytes)
+                return slotIndex(for: bytes) { job }
+            }
             lastSlot = slot
-            lastJob = Array(job.rawValue.utf8)
         }
         lineSlot = slot
         if slots[slot].rejected { return }
@@ -782,7 +783,7 @@ struct FileReplay {
         var used = 0
         var read = 0
         do throws(JobLedgerError) {
-            try lastJob.withUnsafeBufferPointer { job throws(JobLedgerError) in
+            try lastJob.withBuffer { job throws(JobLedgerError) in
                 var run = PlainRun(job: job, seq: state.seq &+ 1, names: decoder.names)
                 try run.fold(base, limit: limit, into: &state, minutes: &decoder.minutes, used: &used, lines: &read)
             }
@@ -827,8 +828,7 @@ struct FileReplay {
         let job = JobID(unchecked: String(decoding: key, as: UTF8.self))
         let slot = newSlot(key, hash: hash, job: job)
         lastSlot = slot
-        lastJob.removeAll(keepingCapacity: true)
-        lastJob.append(contentsOf: key)
+        lastJob.set(key)
         lineSlot = slot
         let state = JobState(createdAt: line.at, job: job, origin: line.origin)  // the line's `seq` is 1
         if asOf == 1 { snapshots[slot] = state }
