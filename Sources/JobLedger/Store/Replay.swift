@@ -664,15 +664,18 @@ struct FileReplay {
             && renderedRanges[index] == nil
         {
             let stateIndex = slots[index].state
-            // Moved out, not copied: the state is let go here anyway.
-            let asOfState = snapshots.isEmpty ? nil : snapshots.removeValue(forKey: index)
-            guard let state = asOfState ?? states[stateIndex].take() else { continue }
             let start = rendered.count
-            render(state, &rendered)
+            if snapshots.isEmpty {
+                // Moved out, not copied: the state is let go here anyway.
+                guard let state = states[stateIndex].take() else { continue }
+                render(state, &rendered)
+            } else {
+                // The `--at` snapshot if there is one; the state is let go either way.
+                guard let state = snapshots.removeValue(forKey: index) ?? states[stateIndex].take() else { continue }
+                states[stateIndex] = nil
+                render(state, &rendered)
+            }
             renderedRanges[index] = start..<rendered.count
-            // Let go too when the `--at` snapshot was rendered. (Taking the state before the
-            // snapshot is looked at, to save this line, costs 17 instructions an event more.)
-            states[stateIndex] = nil
             if !estimated {
                 // Room for the rest at the first job's length, so the bytes are not copied each
                 // time the buffer doubles.
