@@ -2,11 +2,17 @@
 /// is built to find a job, and the hash is a few multiplications (replay meets every job once per
 /// file, so this is on the hot path).
 struct JobTable {
+    private struct Entry {
+        var hash: UInt64
+        var start: Int
+        var length: Int
+    }
+
     /// Open addressing, linear probing; `-1` is empty. Grows at half full.
     private var buckets: [Int32]
-    private var hashes: [UInt64] = []
+    /// Each entry's hash and where its key's bytes lie in `keyBytes`: one array, one append.
+    private var entries: [Entry] = []
     private var keyBytes: [UInt8] = []
-    private var keyOffsets: [Int] = [0]
     /// The ids, by index.
     private(set) var ids: [JobID] = []
 
@@ -26,10 +32,8 @@ struct JobTable {
         } else {
             buckets = [Int32](repeating: -1, count: 16)
         }
-        hashes.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
         keyBytes.removeAll(keepingCapacity: true)
-        keyOffsets.removeAll(keepingCapacity: true)
-        keyOffsets.append(0)
         ids.removeAll(keepingCapacity: true)
     }
 
@@ -62,9 +66,9 @@ struct JobTable {
         while true {
             let entry = Int(buckets[bucket])
             if entry < 0 { return nil }
-            if hashes[entry] == hash {
-                let start = keyOffsets[entry]
-                let length = keyOffsets[entry + 1] - start
+            if entries[entry].hash == hash {
+                let start = entries[entry].start
+                let length = entries[entry].length
                 if length == key.count
                     && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, key.baseAddress!, length) == 0 })
                 {
@@ -80,9 +84,8 @@ struct JobTable {
         if (ids.count + 1) * 2 > buckets.count { grow() }
         let entry = ids.count
         ids.append(id)
-        hashes.append(hash)
+        entries.append(Entry(hash: hash, start: keyBytes.count, length: key.count))
         keyBytes.append(contentsOf: key)
-        keyOffsets.append(keyBytes.count)
         place(entry, hash: hash)
         return entry
     }
@@ -96,7 +99,7 @@ struct JobTable {
 
     private mutating func grow() {
         buckets = [Int32](repeating: -1, count: buckets.count * 2)
-        for entry in hashes.indices { place(entry, hash: hashes[entry]) }
+        for entry in entries.indices { place(entry, hash: entries[entry].hash) }
     }
 }
 

@@ -833,10 +833,9 @@ struct FileReplay {
         lastSlot = slot
         lastJob.set(key)
         lineSlot = slot
-        let state = JobState(createdAt: line.at, job: job, origin: line.origin)  // the line's `seq` is 1
-        if asOf == 1 { snapshots[slot] = state }
-        states.append(state)
+        states.append(JobState(createdAt: line.at, job: job, origin: line.origin))  // the line's `seq` is 1
         slots[slot].state = states.count - 1
+        if asOf == 1 { snapshots[slot] = states[states.count - 1] }
         return true
     }
 
