@@ -345,10 +345,10 @@ public struct JSONWriter: Sendable {
 
     /// Calls `body` with the decimal digits of `value` (and its sign).
     @inline(__always)
-    static func withDecimal(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+    static func withDecimal<Result>(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
-        withUnsafeMutableBytes(of: &digits) { scratch in
+        return withUnsafeMutableBytes(of: &digits) { scratch in
             var position = scratch.count
             repeat {
                 position -= 1
@@ -359,7 +359,7 @@ public struct JSONWriter: Sendable {
                 position -= 1
                 scratch[position] = UInt8(ascii: "-")
             }
-            body(UnsafeRawBufferPointer(rebasing: scratch[position...]))
+            return body(UnsafeRawBufferPointer(rebasing: scratch[position...]))
         }
     }
 

@@ -69,17 +69,16 @@ func withEveryLock<Job: GuardedJob, Result: Sendable>(
 /// one job (the usual shape) are joined without a lookup.
 func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: JobID, events: [PendingEvent])] {
     var groups: [(job: JobID, events: [PendingEvent])] = []
-    var indices: [JobID: Int] = [:]
-    var current = -1
+    // Found by the id's bytes (``JobTable``: a few multiplications and one compare), not by
+    // hashing and comparing `String`s; an entry's index is its group's.
+    var table = JobTable(buckets: 64)
     for (job, pending) in batch where !pending.isEmpty {
-        if current < 0 || groups[current].job != job {
-            if let known = indices[job] {
-                current = known
-            } else {
-                current = groups.count
-                indices[job] = current
-                groups.append((job, []))
-            }
+        var id = job.rawValue
+        let current = id.withUTF8 { key in
+            let hash = JobTable.hash(key)
+            if let known = table.find(key, hash: hash) { return known }
+            groups.append((job, []))
+            return table.insert(key, hash: hash, id: job)
         }
         // A job's first entry is taken as it is (its array shared, not copied); one event is
         // appended as an element, which is cheaper than appending a one-element array.
@@ -155,11 +154,15 @@ extension JobState {
         recorded.reserveCapacity(pending.count)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(pending.count * 128)
+        // The last `seq` folded, kept here: reading it through the optional state copies the state.
+        var seq = state?.seq ?? 0
         for (index, event) in pending.enumerated() {
-            let next = RecordedEvent(seq: (state?.seq ?? 0) + 1, at: event.at, job: job, event: event.event)
+            seq += 1
+            let next = RecordedEvent(seq: seq, at: event.at, job: job, event: event.event)
             do throws(JobLedgerError) {
                 try event.checkLogRules()
-                if state == nil { state = try JobState(next) } else { try state!.apply(next) }
+                // A pattern that binds nothing: `state == nil` copies the state on every event.
+                if case .none = state { state = try JobState(next) } else { try state!.apply(next) }
                 let start = bytes.count
                 next.appendLogLine(to: &bytes, continued: index < pending.count - 1)
                 let length = bytes.count - start - 1
