@@ -71,7 +71,10 @@ func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: Job
     var groups: [(job: JobID, events: [PendingEvent])] = []
     // Found by the id's bytes (``JobTable``: a few multiplications and one compare), not by
     // hashing and comparing `String`s; an entry's index is its group's.
-    var table = JobTable(buckets: 64)
+    // Room for every entry's job at half full, so the table never grows during the batch.
+    var buckets = 64
+    while buckets < 2 * batch.count { buckets <<= 1 }
+    var table = JobTable(buckets: buckets)
     for (job, pending) in batch where !pending.isEmpty {
         var id = job.rawValue
         let current = id.withUTF8 { key in
