@@ -101,17 +101,8 @@ struct LineNames: @unchecked Sendable {
         func find(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> (Value, Int)? {
             if quoted, n >= 8 {
                 // Word compares, no call, and no load past the candidate's closing quote.
-                let raw = UnsafeRawPointer(p)
-                let w0 = raw.loadUnaligned(as: UInt64.self)
-                let first = Int(p[0])
-                var index = starts[first]
-                let end = starts[first + 1]
-                while index < end {
-                    let name = names.baseAddress! + index
-                    index += 1
-                    if Self.matches(name, raw, w0, n) { return (name.pointee.value, name.pointee.quotedLength) }
-                }
-                return nil
+                guard let name = quotedEntry(p, n) else { return nil }
+                return (name.pointee.value, name.pointee.quotedLength)
             }
             guard n > 0 else { return nil }
             let first = Int(p[0])

@@ -161,6 +161,8 @@ struct PlainRun {
         // `"at":"` and the time: inside the minute read last, or any canonical time.
         guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0xFFFF_FFFF_FFFF == 0x223A_2274_6122 else { return nil }
         i &+= 6
+        // Inline, not `Timestamp.read`: in the cached minute the time is 20 bytes, and the offsets
+        // after it are then constants (1 % of the replay's instructions).
         let at: Timestamp
         if let (quick, _) = Timestamp.readInCachedMinute(p + i, count: 20, cache: minutes) {
             at = quick
@@ -262,14 +264,9 @@ struct CreatedLine {
             raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & 0xFF_FFFF_FFFF_FFFF == 0x22_3A22_7461_222C
         else { return nil }
         var i = 15
-        if let (quick, _) = Timestamp.readInCachedMinute(p + i, count: 20, cache: minutes) {
-            at = quick
-            i &+= 20
-        } else {
-            guard let (stamp, length) = try? Timestamp.read(p + i, count: n - i, cache: &minutes) else { return nil }
-            at = stamp
-            i &+= length
-        }
+        guard let (time, length) = try? Timestamp.read(p + i, count: n - i, cache: &minutes) else { return nil }
+        at = time
+        i &+= length
         guard n - i >= 44, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x3A22_626F_6A22_2C22,
             p[i &+ 8] == UInt8(ascii: "\"")
         else { return nil }
