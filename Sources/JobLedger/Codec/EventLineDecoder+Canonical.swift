@@ -19,12 +19,9 @@ extension EventLineDecoder {
         var end: Int
     }
 
-    /// Reads a canonical line's envelope, or returns `nil` having decided nothing. With
-    /// `onlyKnownJob`, a line naming another job than `knownJob` is `nil` too.
+    /// Reads a canonical line's envelope, or returns `nil` having decided nothing.
     @inline(__always)
-    mutating func readEnvelope(
-        _ p: UnsafePointer<UInt8>, _ n: Int, _ knownJob: UnsafeBufferPointer<UInt8>?, onlyKnownJob: Bool = false
-    ) -> Envelope? {
+    mutating func readEnvelope(_ p: UnsafePointer<UInt8>, _ n: Int, _ knownJob: UnsafeBufferPointer<UInt8>?) -> Envelope? {
         // Each literal is compared as one or two little-endian words (the constants spell it);
         // a line too short to load them goes the general way.
         guard Self.literal(p, 0, n, 0x3A_2271_6573_227B, 0xFF_FFFF_FFFF_FFFF) else { return nil }  // {"seq":
@@ -48,7 +45,6 @@ extension EventLineDecoder {
             i += knownJob.count
             jobKnown = true
         } else {
-            if onlyKnownJob { return nil }
             while i < n, JobID.isAllowed(p[i]) { i += 1 }
             guard i < n, p[i] == UInt8(ascii: "\"") else { return nil }
         }
@@ -125,14 +121,24 @@ extension EventLineDecoder {
         }
     }
 
-    /// `,"percent":N` at `i`: the value and where it ends.
+    /// `,"percent":N` at `start`, N one to three digits, the first not 0 unless alone: the value
+    /// and where it ends. The digits are read by three tests, not the general integer reader.
     @inline(__always)
     static func percentField(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> (Int, Int)? {
         guard Self.literal(p, start, n, 0x6E65_6372_6570_222C, ~0, 0x3A_2274, 0xFF_FFFF) else { return nil }  // ,"percent":
-        let i = start + 11
-        let (read, end) = JSONInteger.digits(p, from: i, n)
-        guard end > i, end - i <= 3, p[i] != UInt8(ascii: "0") || end == i + 1 else { return nil }
-        return (read, end)
+        let i = start &+ 11
+        // Each digit is followed by a byte of the line (a `}` at least), so each is loaded only
+        // when the line holds the byte after it.
+        guard n &- i >= 2 else { return nil }
+        let d0 = Int(p[i] &- UInt8(ascii: "0"))
+        let d1 = Int(p[i &+ 1] &- UInt8(ascii: "0"))
+        guard d0 <= 9 else { return nil }
+        if d1 > 9 { return (d0, i &+ 1) }
+        guard d0 != 0, n &- i >= 3 else { return nil }
+        let d2 = Int(p[i &+ 2] &- UInt8(ascii: "0"))
+        if d2 > 9 { return (d0 &* 10 &+ d1, i &+ 2) }
+        guard n &- i >= 4, Int(p[i &+ 3] &- UInt8(ascii: "0")) > 9 else { return nil }
+        return (d0 &* 100 &+ d1 &* 10 &+ d2, i &+ 3)
     }
 
     /// The origin spelled by `span`, or `nil` (the general path then words the error).

@@ -201,29 +201,9 @@ struct PlainRun {
         var model = 0..<0
         switch type {
         case .progressed:
-            // `,"percent":` and one to three digits, the first not 0 unless alone, before the `}`.
-            guard n - i >= 15, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x6E65_6372_6570_222C,
-                raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt32.self) & 0xFF_FFFF == 0x3A_2274
-            else { return nil }
-            i &+= 11
-            let d0 = Int(p[i] &- UInt8(ascii: "0"))
-            let d1 = Int(p[i &+ 1] &- UInt8(ascii: "0"))
-            guard d0 <= 9 else { return nil }
-            if d1 > 9 {
-                percent = d0
-                i &+= 1
-            } else {
-                let d2 = Int(p[i &+ 2] &- UInt8(ascii: "0"))
-                guard d0 != 0 else { return nil }
-                if d2 > 9 {
-                    percent = d0 &* 10 &+ d1
-                    i &+= 2
-                } else {
-                    guard Int(p[i &+ 3] &- UInt8(ascii: "0")) > 9 else { return nil }
-                    percent = d0 &* 100 &+ d1 &* 10 &+ d2
-                    i &+= 3
-                }
-            }
+            guard let (read, end) = EventLineDecoder.percentField(p, i, n) else { return nil }
+            percent = read
+            i = end
         case .completed:
             guard let text = EventLineDecoder.modelField(p, i, n) else { return nil }
             model = text
@@ -284,14 +264,10 @@ struct CreatedLine {
             raw.loadUnaligned(fromByteOffset: i &+ 21, as: UInt64.self) == 0x223A_226E_6967_6972
         else { return nil }
         i &+= 29
-        // `api"}` or `console"}`, and the line ends there.
-        switch n &- i {
-        case 5 where raw.loadUnaligned(fromByteOffset: i, as: UInt32.self) == 0x2269_7061 && p[i &+ 4] == UInt8(ascii: "}"):
-            origin = .api
-        case 9 where raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2265_6C6F_736E_6F63 && p[i &+ 8] == UInt8(ascii: "}"):
-            origin = .console
-        default:
-            return nil
-        }
+        // The origin, its quote and the `}` that ends the line.
+        guard p[n &- 2] == UInt8(ascii: "\""), p[n &- 1] == UInt8(ascii: "}"),
+            let origin = EventLineDecoder.origin(p, EventLineDecoder.Span(start: i, end: n &- 2, escaped: false))
+        else { return nil }
+        self.origin = origin
     }
 }
