@@ -123,12 +123,21 @@ struct PlainRun {
         seqWord &+= 1 << shift
     }
 
-    /// Folds the run's lines from `p` on into `state`, the job's, each ending with its `\n` within
+    /// Folds the run of `job`'s lines from `p` on into `state`, the job's, each ending with its `\n` within
     /// `p[0..<limit]`, adding the bytes they take (`\n`s included) to `used` and their count to
     /// `lines`, until a line is no plain line of the run (not counted) or the fold refuses one
     /// (counted, then thrown: the state is as before it).
     @inline(__always)
-    mutating func fold(
+    static func fold(
+        _ p: UnsafePointer<UInt8>, limit: Int, job: UnsafeBufferPointer<UInt8>, names: LineNames, into state: inout JobState,
+        minutes: inout Timestamp.MinuteCache, used: inout Int, lines: inout Int
+    ) throws(JobLedgerError) {
+        var run = PlainRun(job: job, seq: state.seq &+ 1, names: names)
+        try run.fold(p, limit: limit, into: &state, minutes: &minutes, used: &used, lines: &lines)
+    }
+
+    @inline(__always)
+    private mutating func fold(
         _ p: UnsafePointer<UInt8>, limit: Int, into state: inout JobState, minutes: inout Timestamp.MinuteCache,
         used: inout Int, lines: inout Int
     ) throws(JobLedgerError) {
@@ -252,21 +261,20 @@ struct CreatedLine {
         else { return nil }
         i &+= 9
         idStart = i
-        // The id's bytes, up to its quote; 34 bytes at least must follow it.
-        let last = n &- 34
-        while i < last, JobID.isAllowed(p[i]) { i &+= 1 }
-        idEnd = i
-        guard i > idStart else { return nil }
-        // `","type":"created","origin":"` (29 bytes, four words, the last overlapping).
-        guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2265_7079_7422_2C22,
-            raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self) == 0x6574_6165_7263_223A,
-            raw.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self) == 0x6769_726F_222C_2264,
-            raw.loadUnaligned(fromByteOffset: i &+ 21, as: UInt64.self) == 0x223A_226E_6967_6972
-        else { return nil }
-        i &+= 29
-        // The origin, its quote and the `}` that ends the line.
-        guard p[n &- 2] == UInt8(ascii: "\""), p[n &- 1] == UInt8(ascii: "}"),
-            let origin = EventLineDecoder.origin(p, EventLineDecoder.Span(start: i, end: n &- 2, escaped: false))
+        // From the end: `"}` and, back to its opening quote, the origin (a short word).
+        guard p[n &- 2] == UInt8(ascii: "\""), p[n &- 1] == UInt8(ascii: "}") else { return nil }
+        var originStart = n &- 3
+        while originStart > i, p[originStart] != UInt8(ascii: "\"") { originStart &-= 1 }
+        originStart &+= 1
+        // Before it `","type":"created","origin":"` (29 bytes, four words, the last overlapping),
+        // and before that the id, every byte an allowed one.
+        idEnd = originStart &- 29
+        guard idEnd > idStart, JobID.allAllowed(p + idStart, idEnd &- idStart),
+            raw.loadUnaligned(fromByteOffset: idEnd, as: UInt64.self) == 0x2265_7079_7422_2C22,
+            raw.loadUnaligned(fromByteOffset: idEnd &+ 8, as: UInt64.self) == 0x6574_6165_7263_223A,
+            raw.loadUnaligned(fromByteOffset: idEnd &+ 16, as: UInt64.self) == 0x6769_726F_222C_2264,
+            raw.loadUnaligned(fromByteOffset: idEnd &+ 21, as: UInt64.self) == 0x223A_226E_6967_6972,
+            let origin = EventLineDecoder.origin(p, EventLineDecoder.Span(start: originStart, end: n &- 2, escaped: false))
         else { return nil }
         self.origin = origin
     }

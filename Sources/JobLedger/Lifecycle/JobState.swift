@@ -32,57 +32,58 @@ public struct JobState: Sendable, Hashable {
     public private(set) var datasetUploadStarted = false
     public private(set) var dataProcessingStarted = false
     public let origin: Origin
-    /// What most events leave alone, boxed: a copy of a state is then a few words and two
-    /// retains, whatever its config and checkpoints (replay keeps one state per job).
-    private var box: ColdBox
+    /// The `created` event's time.
+    public let createdAt: Timestamp
+    /// When training started (llama-stack's `started_at`).
+    public private(set) var trainingStartedAt: Timestamp?
+    /// When the job reached a terminal phase (Bluesight's `finished_at`, llama-stack's `completed_at`).
+    public private(set) var finishedAt: Timestamp?
+    /// The `completed` event's model.
+    public private(set) var trainedModel: String?
+    /// The changes of phase after `initialized` (``phaseHistory``), inline: every job has some.
+    private var phaseChanges = PackedPhaseChanges()
+    /// What most jobs never have, boxed: a config, checkpoints, resources, errors, publication
+    /// and import details. Until an event brings one there is no box (`created` with only an
+    /// origin, then the lifecycle's plain events): such a job's state allocates nothing but its
+    /// id, and a copy of any state is its inline fields and at most one retain.
+    private var cold = ColdReference()
 
     /// Every phase the job was in, oldest first, each with the time of the event that entered it:
     /// the start phase (`initialized`) at the `created` time, then one entry per change of phase (never per event;
     /// phases only move forward, so at most a dozen). SageMaker's SecondaryStatusTransitions.
     public var phaseHistory: [PhaseChange] {
-        box.cold.phaseChanges.decode(start: PhaseChange(phase: TransitionTable.startPhase, at: createdAt))
+        phaseChanges.decode(start: PhaseChange(phase: TransitionTable.startPhase, at: createdAt))
     }
 
     /// The `created` event's fields.
-    public var creation: Creation { box.cold.creation.value }
-    public var createdAt: Timestamp { box.cold.createdAt }
+    public var creation: Creation { cold.box?.cold.creation?.value ?? Creation(origin: origin) }
     /// Every `configured` object merged key by key, in order.
-    public var config: JSONObject { box.cold.config }
-    public var checkpoints: [SavedCheckpoint] { box.cold.checkpoints }
-    /// When training started (llama-stack's `started_at`) and on what (`resources_allocated`).
-    public var trainingStartedAt: Timestamp? { box.cold.trainingStartedAt }
-    public var resources: JSONObject? { box.cold.resources }
-    /// When the job reached a terminal phase (Bluesight's `finished_at`, llama-stack's `completed_at`).
-    public var finishedAt: Timestamp? { box.cold.finishedAt }
-    /// The `completed` event's model.
-    public var trainedModel: String? { box.cold.trainedModel }
+    public var config: JSONObject { cold.box?.cold.config ?? JSONObject() }
+    public var checkpoints: [SavedCheckpoint] { cold.box?.cold.checkpoints ?? [] }
+    /// What training started on (llama-stack's `resources_allocated`).
+    public var resources: JSONObject? { cold.box?.cold.resources }
     /// The `failed` event's error.
-    public var error: String? { box.cold.error }
+    public var error: String? { cold.box?.cold.error }
     /// The `cancelled` event's reason.
-    public var cancelReason: String? { box.cold.cancelReason }
+    public var cancelReason: String? { cold.box?.cold.cancelReason }
     /// What started the current or last publication.
-    public var publicationTrigger: PublicationTrigger? { box.cold.publicationTrigger }
+    public var publicationTrigger: PublicationTrigger? { cold.box?.cold.publicationTrigger }
     /// The last `publicationFailed` error.
-    public var publicationError: String? { box.cold.publicationError }
+    public var publicationError: String? { cold.box?.cold.publicationError }
     /// The model import's type and name, from `modelImportStarted`.
-    public var importedModelType: String? { box.cold.importedModelType }
-    public var importedModelName: String? { box.cold.importedModelName }
+    public var importedModelType: String? { cold.box?.cold.importedModelType }
+    public var importedModelName: String? { cold.box?.cold.importedModelName }
     /// The last `modelImportFailed` error.
-    public var modelImportError: String? { box.cold.modelImportError }
+    public var modelImportError: String? { cold.box?.cold.modelImportError }
 
-    /// The rarely changing part of a state.
+    /// The rarely set part of a state; all defaults when there is no box.
     struct Cold: Sendable, Hashable {
-        /// Never changes after `created`, so shared rather than copied with the rest.
-        var creation: Shared<Creation>
-        var createdAt: Timestamp
+        /// The `created` event's fields when they are more than an origin. Never changes, so
+        /// shared rather than copied with the rest.
+        var creation: Shared<Creation>?
         var config = JSONObject()
         var checkpoints: [SavedCheckpoint] = []
-        /// The changes of phase after `initialized` (``phaseHistory``).
-        var phaseChanges = PackedPhaseChanges()
-        var trainingStartedAt: Timestamp?
         var resources: JSONObject?
-        var finishedAt: Timestamp?
-        var trainedModel: String?
         var error: String?
         var cancelReason: String?
         var publicationTrigger: PublicationTrigger?
@@ -90,6 +91,16 @@ public struct JobState: Sendable, Hashable {
         var importedModelType: String?
         var importedModelName: String?
         var modelImportError: String?
+    }
+
+    /// The cold part's box, if any: equal when the parts are, whether boxed or not (no box is
+    /// the default ``Cold``).
+    struct ColdReference: Sendable, Hashable {
+        var box: ColdBox?
+        static func == (lhs: ColdReference, rhs: ColdReference) -> Bool {
+            lhs.box === rhs.box || (lhs.box?.cold ?? Cold()) == (rhs.box?.cold ?? Cold())
+        }
+        func hash(into hasher: inout Hasher) { hasher.combine(box?.cold ?? Cold()) }
     }
 
     /// A copy-on-write box: `cold` is only changed through ``JobState/changeCold(_:)``, which
@@ -114,8 +125,8 @@ public struct JobState: Sendable, Hashable {
 
     @inline(__always)
     private mutating func changeCold(_ change: (inout Cold) -> Void) {
-        if !isKnownUniquelyReferenced(&box) { box = ColdBox(box.cold) }
-        change(&box.cold)
+        if !isKnownUniquelyReferenced(&cold.box) { cold.box = ColdBox(cold.box?.cold ?? Cold()) }
+        change(&cold.box.unsafelyUnwrapped.cold)
     }
 
     /// Starts a job's state from its first event, which must be `created` with `seq` 1.
@@ -135,7 +146,8 @@ public struct JobState: Sendable, Hashable {
         lastEventAt = first.at
         phase = TransitionTable.startPhase
         origin = creation.origin
-        box = ColdBox(Cold(creation: creation == Creation(origin: creation.origin) ? Self.created(by: creation.origin) : Shared(creation), createdAt: first.at))
+        createdAt = first.at
+        if creation != Creation(origin: creation.origin) { cold.box = ColdBox(Cold(creation: Shared(creation))) }
     }
 
     /// Starts a job's state from a `created` event with only its origin: what ``init(_:)`` makes
@@ -154,18 +166,8 @@ public struct JobState: Sendable, Hashable {
         lastEventAt = at
         phase = TransitionTable.startPhase
         self.origin = origin
-        box = ColdBox(Cold(creation: Self.created(by: origin), createdAt: at))
+        createdAt = at
     }
-
-    /// The creation with only an origin, one per origin, shared by every state made from one.
-    private static func created(by origin: Origin) -> Shared<Creation> {
-        switch origin {
-        case .api: apiCreation
-        case .console: consoleCreation
-        }
-    }
-    private static let apiCreation = Shared(Creation(origin: .api))
-    private static let consoleCreation = Shared(Creation(origin: .console))
 
     /// The state after `event`.
     /// - Throws: as ``apply(_:)``; `self` is not changed.
@@ -245,7 +247,7 @@ public struct JobState: Sendable, Hashable {
         switch rule.effect {
         case .phase(let next):
             if next != phase {
-                changeCold { $0.phaseChanges.append(next, at: at, createdAt: $0.createdAt) }
+                phaseChanges.append(next, at: at)
                 phase = next
             }
         case .unchanged: break
@@ -277,7 +279,7 @@ public struct JobState: Sendable, Hashable {
             throw illegal(rule, because: "percent \(newPercent) is below the last percent \(percent)")
         }
         if conditions.contains(.epochNotDecreasing), let checkpointEpoch,
-            let last = box.cold.checkpoints.last?.checkpoint.epoch, checkpointEpoch < last
+            let last = cold.box?.cold.checkpoints.last?.checkpoint.epoch, checkpointEpoch < last
         {
             throw illegal(rule, because: "epoch \(checkpointEpoch) is below the last checkpoint's epoch \(last)")
         }
@@ -312,20 +314,14 @@ public struct JobState: Sendable, Hashable {
         case .checkpointSaved(let checkpoint):
             changeCold { $0.checkpoints.append(SavedCheckpoint(checkpoint: checkpoint, savedAt: at)) }
         case .completed(let model):
-            changeCold {
-                $0.trainedModel = model
-                $0.finishedAt = at
-            }
+            trainedModel = model
+            finishedAt = at
         case .failed(let message):
-            changeCold {
-                $0.error = message
-                $0.finishedAt = at
-            }
+            changeCold { $0.error = message }
+            finishedAt = at
         case .cancelled(let reason):
-            changeCold {
-                $0.cancelReason = reason
-                $0.finishedAt = at
-            }
+            if reason != nil { changeCold { $0.cancelReason = reason } }
+            finishedAt = at
         case .publicationStarted(let trigger):
             changeCold { $0.publicationTrigger = trigger }
         case .publicationFailed(let message):
@@ -355,10 +351,9 @@ public struct JobState: Sendable, Hashable {
 
     @inline(__always)
     private mutating func recordTrainingStart(at: Timestamp, resources: JSONObject?) {
-        changeCold {
-            $0.trainingStartedAt = at
-            $0.resources = resources
-        }
+        trainingStartedAt = at
+        // The resources of the last start: boxed only when there are some, or were.
+        if resources != nil || cold.box?.cold.resources != nil { changeCold { $0.resources = resources } }
     }
 
     // MARK: Field rules
@@ -434,7 +429,7 @@ struct PackedPhaseChanges: Sendable, Hashable {
     private var count = 0
 
     @inline(__always)
-    mutating func append(_ phase: Phase, at: Timestamp, createdAt: Timestamp) {
+    mutating func append(_ phase: Phase, at: Timestamp) {
         // A legal log cannot pass the capacity (see above); were the table ever changed so that
         // it could, the history keeps its first changes rather than trap.
         guard count < Self.capacity else { return }

@@ -666,9 +666,11 @@ struct FileReplay {
             let stateIndex = slots[index].state
             let start = rendered.count
             if snapshots.isEmpty {
-                // Moved out, not copied: the state is let go here anyway.
-                guard let state = states[stateIndex].take() else { continue }
+                // Moved out (one copy of its bytes, no retain; a state is a few hundred bytes)
+                // and let go once rendered.
+                guard let state = Self.moveOut(&states, stateIndex) else { continue }
                 render(state, &rendered)
+                Self.letGo(state)
             } else {
                 // The `--at` snapshot if there is one; the state is let go either way.
                 guard let state = snapshots.removeValue(forKey: index) ?? states[stateIndex].take() else { continue }
@@ -682,6 +684,23 @@ struct FileReplay {
                 estimated = true
                 rendered.reserveCapacity(rendered.count + (rendered.count - start) * (slots.count - index - 1) * 9 / 8)
             }
+        }
+    }
+
+    /// Frees a state: here, where its type is known, rather than through the generic destroy
+    /// of an optional that the caller's `take()` would otherwise leave it to (a tenth of a job's
+    /// rendering).
+    @inline(never) @_optimize(none)
+    private static func letGo(_ state: consuming JobState) {}
+
+    /// The state at `index`, moved out and replaced by `nil`.
+    @inline(__always)
+    private static func moveOut(_ states: inout [JobState?], _ index: Int) -> JobState? {
+        states.withUnsafeMutableBufferPointer { buffer in
+            let slot = buffer.baseAddress.unsafelyUnwrapped + index
+            let state = slot.move()
+            slot.initialize(to: nil)
+            return state
         }
     }
 
@@ -782,20 +801,28 @@ struct FileReplay {
     private mutating func foldPlainRun(_ base: UnsafePointer<UInt8>, limit: Int) -> Int {
         guard asOf == nil, lastSlot >= 0, !slots[lastSlot].rejected else { return 0 }
         let stateIndex = slots[lastSlot].state
-        guard stateIndex >= 0, var state = states[stateIndex].take() else { return 0 }
+        guard stateIndex >= 0 else { return 0 }
+        // The state is folded where it lies (a state is a few hundred bytes, and a run is tried
+        // after every job's first line): the array is swapped out of `self` for the run, so the
+        // fold's access to it does not overlap the decoder's.
+        var all: [JobState?] = []
+        swap(&all, &states)
+        defer { swap(&all, &states) }
+        // A pattern that binds nothing: binding the state would copy it.
+        guard case .some = all[stateIndex] else { return 0 }
         var used = 0
         var read = 0
         do throws(JobLedgerError) {
             try lastJob.withBuffer { job throws(JobLedgerError) in
-                var run = PlainRun(job: job, seq: state.seq &+ 1, names: decoder.names)
-                try run.fold(base, limit: limit, into: &state, minutes: &decoder.minutes, used: &used, lines: &read)
+                try PlainRun.fold(
+                    base, limit: limit, job: job, names: decoder.names, into: &all[stateIndex]!, minutes: &decoder.minutes, used: &used,
+                    lines: &read)
             }
             lines += read
         } catch {
             lines += read
             reject(lastSlot, error.at(file: file, line: lines))
         }
-        states[stateIndex] = consume state
         if used > 0 { lineSlot = lastSlot }
         return used
     }

@@ -48,6 +48,32 @@ import Testing
         #expect(try JobID(text).fileName == text + ".jsonl")
     }
 
+    /// The id check reads eight bytes at a time: every byte, at every place of ids shorter than,
+    /// as long as and longer than a word, is judged as the one-character rule judges it.
+    @Test func everyByteAtEveryPlaceOfAnID() {
+        func allowed(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+        var wrong: [String] = []
+        for length in [2, 7, 8, 9, 15, 16, 17, 36] {
+            for place in 1..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[place] = byte
+                    // A byte above 0x7F is no UTF-8 alone: the string holds U+FFFD's bytes instead.
+                    let valid = JobID.problem(with: String(decoding: bytes, as: UTF8.self)) == nil
+                    if valid != allowed(byte) { wrong.append("byte \(byte) at \(place) of \(length)") }
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
     @Test func invalidJobIDMessage() {
         let error = try? #require(throws: JobLedgerError.self) { try JobID("../etc/passwd") }
         #expect(error?.code == .invalidJobID)
