@@ -669,8 +669,7 @@ struct FileReplay {
                 // Moved out (one copy of its bytes, no retain; a state is a few hundred bytes)
                 // and let go once rendered.
                 guard let state = Self.moveOut(&states, stateIndex) else { continue }
-                render(state, &rendered)
-                Self.letGo(state)
+                Self.render(state, with: render, into: &rendered)
             } else {
                 // The `--at` snapshot if there is one; the state is let go either way.
                 guard let state = snapshots.removeValue(forKey: index) ?? states[stateIndex].take() else { continue }
@@ -690,8 +689,10 @@ struct FileReplay {
     /// Frees a state: here, where its type is known, rather than through the generic destroy
     /// of an optional that the caller's `take()` would otherwise leave it to (a tenth of a job's
     /// rendering).
-    @inline(never) @_optimize(none)
-    private static func letGo(_ state: consuming JobState) {}
+    @inline(never)
+    private static func render(_ state: consuming JobState, with render: Replay.Render, into bytes: inout [UInt8]) {
+        render(state, &bytes)
+    }
 
     /// The state at `index`, moved out and replaced by `nil`.
     @inline(__always)
