@@ -28,7 +28,7 @@ extension EventLineDecoder {
             if let problem = JobID.problem(with: bytes) {
                 throw LineError(message: "invalid job id \(JobLedgerError.quote(String(decoding: bytes, as: UTF8.self))): \(problem)")
             }
-            return JobID(unchecked: String(decoding: bytes, as: UTF8.self))
+            return JobID(uncheckedUTF8: bytes)
         }
         guard let text = jobText(base) else { throw LineError(message: "field job is not a valid string") }
         if let problem = JobID.problem(with: text) {

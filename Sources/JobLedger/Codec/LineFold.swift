@@ -54,8 +54,7 @@ extension EventLineDecoder {
     @inline(__always)
     func jobIs(_ job: JobID, _ base: UnsafePointer<UInt8>) -> Bool {
         if !self.job.escaped {
-            var id = job.rawValue
-            return id.withUTF8 { expected in
+            return job.withUTF8 { expected in
                 expected.count == self.job.end - self.job.start
                     && memcmp(expected.baseAddress!, base + self.job.start, expected.count) == 0
             }

@@ -43,8 +43,7 @@ extension RecordedEvent {
         writer.text(#","at":""#)
         self.at.withRFC3339 { writer.text($0) }
         writer.text(#"","job":""#)
-        assert(!job.rawValue.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        writer.text(utf8: job.rawValue)
+        job.withUTF8 { writer.text(UnsafeRawBufferPointer($0)) }  // a job id needs no escaping
         writer.text(#"","type":""#)
         writer.text(utf8: event.type.rawValue)
         writer.text(byte: UInt8(ascii: "\""))

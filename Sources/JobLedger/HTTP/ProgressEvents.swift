@@ -78,7 +78,7 @@ public struct ProgressEvents: AsyncSequence, Sendable {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("job")
-        writer.plainString(event.job.rawValue)
+        writer.jobID(event.job)
         writer.key("seq")
         writer.int(event.seq)
         writer.key("type")

@@ -281,6 +281,13 @@ public struct JSONWriter: Sendable {
         put(quoted: value, colon: false)
     }
 
+    /// Writes a job id as a string (its characters need no escaping), without making its text.
+    @inline(__always)
+    package mutating func jobID(_ id: JobID) {
+        beginValue()
+        id.withUTF8 { put(quoted: $0.baseAddress.unsafelyUnwrapped, $0.count, colon: false) }
+    }
+
     @inline(__always)
     package mutating func optionalString(_ value: String?) {
         if let value { string(value) } else { null() }

@@ -9,7 +9,7 @@ package struct BluesightJob: VocabularyProjection, Hashable, Encodable {
     package static func phaseValues(_ phase: Phase) -> [String] { [BluesightStatus(phase).rawValue] }
     package static let documentedValues = [DocumentedValues("status", produced: BluesightStatus.allCases.map(\.rawValue))]
 
-    package var id: String
+    package var id: JobID
     package var task: String?
     package var trainingFile: String?
     package var validationFile: String?
@@ -25,7 +25,7 @@ package struct BluesightJob: VocabularyProjection, Hashable, Encodable {
     package var finishedAt: Int64?
 
     package init(_ state: JobState) {
-        id = state.job.rawValue
+        id = state.job
         task = state.creation.task
         trainingFile = state.creation.trainingFile
         validationFile = state.creation.validationFile
@@ -48,7 +48,7 @@ package struct BluesightJob: VocabularyProjection, Hashable, Encodable {
     package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
-        writer.string(id)
+        writer.jobID(id)
         writer.key("task")
         writer.optionalString(task)
         writer.key("training_file")

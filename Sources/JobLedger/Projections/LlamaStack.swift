@@ -9,7 +9,7 @@ package struct PostTrainingJobStatusResponse: VocabularyProjection, Hashable, En
     package static func phaseValues(_ phase: Phase) -> [String] { [LlamaStackJobStatus(phase).rawValue] }
     package static let documentedValues = [DocumentedValues("status", produced: LlamaStackJobStatus.allCases.map(\.rawValue))]
 
-    package var jobUUID: String
+    package var jobUUID: JobID
     package var status: LlamaStackJobStatus
     /// The `created` time.
     package var scheduledAt: Timestamp?
@@ -22,7 +22,7 @@ package struct PostTrainingJobStatusResponse: VocabularyProjection, Hashable, En
     package var checkpoints: [LlamaStackCheckpoint]
 
     package init(_ state: JobState) {
-        jobUUID = state.job.rawValue
+        jobUUID = state.job
         status = LlamaStackJobStatus(state.phase)
         scheduledAt = state.createdAt
         startedAt = state.trainingStartedAt
@@ -36,7 +36,7 @@ package struct PostTrainingJobStatusResponse: VocabularyProjection, Hashable, En
     package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("job_uuid")
-        writer.string(jobUUID)
+        writer.jobID(jobUUID)
         writer.key("status")
         writer.plainString(status.rawValue)
         if let scheduledAt {
@@ -68,7 +68,7 @@ package struct LlamaStackCheckpoint: Sendable, Hashable, Encodable, JSONRenderab
     package var identifier: String
     package var createdAt: Timestamp
     package var epoch: Int
-    package var postTrainingJobID: String
+    package var postTrainingJobID: JobID
     package var path: String
     package var trainingMetrics: PostTrainingMetric?
 
@@ -76,7 +76,7 @@ package struct LlamaStackCheckpoint: Sendable, Hashable, Encodable, JSONRenderab
         identifier = saved.checkpoint.identifier
         createdAt = saved.savedAt
         epoch = saved.checkpoint.epoch
-        postTrainingJobID = job.rawValue
+        postTrainingJobID = job
         path = saved.checkpoint.path
         trainingMetrics = saved.checkpoint.metrics.map {
             PostTrainingMetric(
@@ -94,7 +94,7 @@ package struct LlamaStackCheckpoint: Sendable, Hashable, Encodable, JSONRenderab
         writer.key("epoch")
         writer.int(epoch)
         writer.key("post_training_job_id")
-        writer.string(postTrainingJobID)
+        writer.jobID(postTrainingJobID)
         writer.key("path")
         writer.string(path)
         if let trainingMetrics {

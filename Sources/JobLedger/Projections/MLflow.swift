@@ -11,7 +11,7 @@ package struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
         DocumentedValues("lifecycle_stage", produced: ["active"], notProduced: ["deleted"]),
     ]
 
-    package var runID: String
+    package var runID: JobID
     /// The `created` name, else the job id.
     package var runName: String
     package var status: MLflowRunStatus
@@ -23,7 +23,7 @@ package struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
     package var lifecycleStage: String
 
     package init(_ state: JobState) {
-        runID = state.job.rawValue
+        runID = state.job
         runName = state.creation.name ?? state.job.rawValue
         status = MLflowRunStatus(state.phase)
         startTime = state.createdAt.unixMilliseconds
@@ -38,7 +38,7 @@ package struct MLflowRunInfo: VocabularyProjection, Hashable, Encodable {
     package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("run_id")
-        writer.string(runID)
+        writer.jobID(runID)
         writer.key("run_name")
         writer.string(runName)
         writer.key("status")

@@ -9,7 +9,7 @@ package struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
     package static func phaseValues(_ phase: Phase) -> [String] { [OpenAIFineTuningStatus(phase).rawValue] }
     package static let documentedValues = [DocumentedValues("status", produced: OpenAIFineTuningStatus.allCases.map(\.rawValue))]
 
-    package var id: String
+    package var id: JobID
     /// The `created` base model, else null.
     package var model: String?
     package var createdAt: Int64
@@ -26,7 +26,7 @@ package struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
     package var hyperparameters: JSONObject?
 
     package init(_ state: JobState) {
-        id = state.job.rawValue
+        id = state.job
         model = state.creation.model
         createdAt = state.createdAt.unixSeconds
         finishedAt = state.finishedAt?.unixSeconds
@@ -45,7 +45,7 @@ package struct OpenAIFineTuningJob: VocabularyProjection, Hashable, Encodable {
         writer.key("object")
         writer.plainString("fine_tuning.job")
         writer.key("id")
-        writer.string(id)
+        writer.jobID(id)
         writer.key("model")
         writer.optionalString(model)
         writer.key("created_at")

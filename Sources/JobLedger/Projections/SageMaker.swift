@@ -25,7 +25,7 @@ package struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
     /// AWS's limit on FailureReason (and our StatusMessage), in characters.
     package static let maximumReasonLength = 1024
 
-    package var trainingJobName: String
+    package var trainingJobName: JobID
     package var trainingJobStatus: SageMakerTrainingJobStatus
     package var secondaryStatus: SageMakerSecondaryStatus
     /// The `failed` event's error, cut at 1024 characters.
@@ -42,7 +42,7 @@ package struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
     package var secondaryStatusTransitions: [SageMakerSecondaryStatusTransition]
 
     package init(_ state: JobState) {
-        trainingJobName = state.job.rawValue
+        trainingJobName = state.job
         trainingJobStatus = SageMakerTrainingJobStatus(state.phase)
         secondaryStatus = SageMakerSecondaryStatus(state.phase)
         failureReason = state.error.map(Self.reason)
@@ -77,7 +77,7 @@ package struct SageMakerTrainingJob: VocabularyProjection, Hashable, Encodable {
     package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("TrainingJobName")
-        writer.string(trainingJobName)
+        writer.jobID(trainingJobName)
         writer.key("TrainingJobStatus")
         writer.plainString(trainingJobStatus.rawValue)
         writer.key("SecondaryStatus")

@@ -167,7 +167,7 @@ public struct ProjectionLine: Sendable, JSONRenderable {
     package static func write(_ state: JobState, vocabularies: [Vocabulary], to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("job")
-        writer.plainString(state.job.rawValue)
+        writer.jobID(state.job)
         for vocabulary in vocabularies {
             writer.plainKey(vocabulary.rawValue)
             vocabulary.write(state, to: &writer)

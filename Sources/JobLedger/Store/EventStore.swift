@@ -76,8 +76,7 @@ func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: Job
     while buckets < 2 * batch.count { buckets <<= 1 }
     var table = JobTable(buckets: buckets)
     for (job, pending) in batch where !pending.isEmpty {
-        var id = job.rawValue
-        let current = id.withUTF8 { key in
+        let current = job.withUTF8 { key in
             let hash = JobTable.hash(key)
             if let known = table.find(key, hash: hash) { return known }
             groups.append((job, []))

@@ -377,8 +377,7 @@ struct ReplayedJobs {
         let ordinal = Int32(paths.count - 1)
         for index in replay.slots.indices where !replay.slots[index].carried {
             let slot = replay.slots[index]
-            var id = slot.job.rawValue
-            id.withUTF8 { key in
+            slot.job.withUTF8 { key in
                 guard let entry = table.find(key, hash: slot.hash) else {
                     if last { return }
                     _ = table.insert(key, hash: slot.hash, id: slot.job)
@@ -528,7 +527,7 @@ struct FileReplay {
             guard end > start, memcmp(bytes.baseAddress! + end, suffix.utf8Start, suffix.utf8CodeUnitCount) == 0 else { return nil }
             let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
             guard JobID.problem(with: name) == nil else { return nil }
-            return JobID(unchecked: String(decoding: name, as: UTF8.self))
+            return JobID(uncheckedUTF8: name)
         }
     }
 
@@ -730,8 +729,7 @@ struct FileReplay {
             lastSlot = -1
             // Charge the line to the job it names, if it names one.
             if let text = decoder.jobText(base), let job = JobID(validating: text) {
-                var id = job.rawValue
-                let slot = id.withUTF8 { slotIndex(for: $0) { job } }
+                let slot = job.withUTF8 { slotIndex(for: $0) { job } }
                 lineSlot = slot
                 reject(slot, JobLedgerError(.corruptLog, error.message, job: job.rawValue, file: file, line: lines))
             } else {
@@ -758,7 +756,7 @@ struct FileReplay {
                             file: file, line: lines))
                     return
                 }
-                slot = slotIndex(for: bytes) { JobID(unchecked: String(decoding: bytes, as: UTF8.self)) }
+                slot = slotIndex(for: bytes) { JobID(uncheckedUTF8: bytes) }
                 lastSlot = slot
                 lastJob.set(bytes)
             }
@@ -769,8 +767,7 @@ struct FileReplay {
                 fileProblems.append(JobLedgerError(.corruptLog, error.message, file: file, line: lines))
                 return
             }
-            var id = job.rawValue
-            slot = id.withUTF8 { bytes in
+            slot = job.withUTF8 { bytes in
                 lastJob.set(bytes)
                 return slotIndex(for: bytes) { job }
             }
@@ -856,7 +853,7 @@ struct FileReplay {
         let hash = JobTable.hash(key)
         guard table.find(key, hash: hash) == nil else { return false }
         lines += 1
-        let job = JobID(unchecked: String(decoding: key, as: UTF8.self))
+        let job = JobID(uncheckedUTF8: key)
         let slot = newSlot(key, hash: hash, job: job)
         lastSlot = slot
         lastJob.set(key)

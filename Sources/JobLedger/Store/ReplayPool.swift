@@ -427,9 +427,8 @@ final class ReplayPool: @unchecked Sendable {
         condition.unlock()
         if failure == nil {
             for slot in replay.slots.indices {
-                var id = replay.slots[slot].job.rawValue
                 let hash = replay.slots[slot].hash
-                replay.slots[slot].shared = id.withUTF8 { key in
+                replay.slots[slot].shared = replay.slots[slot].job.withUTF8 { key in
                     tables.indices.contains { $0 != task.partition && tables[$0].find(key, hash: hash) != nil }
                 }
             }
@@ -533,8 +532,7 @@ extension FileReplay {
     }
 
     static func partition(of job: JobID, _ partitions: Int) -> Int {
-        var id = job.rawValue
-        return id.withUTF8 { partition(of: $0, partitions) }
+        return job.withUTF8 { partition(of: $0, partitions) }
     }
 
     /// Whether `owner` folds a line, its job found by decoding it and identified as `fold` does:
@@ -542,8 +540,7 @@ extension FileReplay {
     /// partition 0's.
     mutating func decodedOwner(_ base: UnsafePointer<UInt8>, _ count: Int, _ owner: PartitionFilter.Owner) -> Bool {
         func owns(_ job: JobID) -> Bool {
-            var id = job.rawValue
-            return id.withUTF8 { owner.owns($0) }
+            return job.withUTF8 { owner.owns($0) }
         }
         do throws(LineError) {
             try decoder.decode(base, count: count)
@@ -700,12 +697,11 @@ extension FileReplay {
             var carried: [(owner: (part: Int, slot: Int), slot: Int)] = []
             for index in parts[part].slots.indices where parts[part].slots[index].shared {
                 let slot = parts[part].slots[index]
-                var id = slot.job.rawValue
-                if let known = id.withUTF8({ shared.find($0, hash: slot.hash) }) {
+                if let known = slot.job.withUTF8({ shared.find($0, hash: slot.hash) }) {
                     carried.append((owners[known], index))
                     parts[part].slots[index].carried = true
                 } else {
-                    _ = id.withUTF8 { shared.insert($0, hash: slot.hash, id: slot.job) }
+                    _ = slot.job.withUTF8 { shared.insert($0, hash: slot.hash, id: slot.job) }
                     owners.append((part, index))
                 }
             }
@@ -723,8 +719,7 @@ extension FileReplay {
         for (owner, _) in carried {
             let home = parts[owner.part]
             var slot = home.slots[owner.slot]
-            var id = slot.job.rawValue
-            _ = id.withUTF8 { fixer.table.insert($0, hash: slot.hash, id: slot.job) }
+            _ = slot.job.withUTF8 { fixer.table.insert($0, hash: slot.hash, id: slot.job) }
             if slot.state >= 0 {
                 fixer.states.append(home.states[slot.state])
                 slot.state = fixer.states.count - 1
