@@ -80,6 +80,19 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         }
     }
 
+    /// Whether the id's text is `bytes`.
+    @inline(__always)
+    func hasText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch storage {
+        case .uuid(let high, let low):
+            guard let (h, l) = Self.uuid(bytes) else { return false }
+            return h == high && l == low
+        case .text(let text):
+            var text = text
+            return text.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+        }
+    }
+
     /// Text order (UTF-8 bytes); two UUIDs in their words (the same order: hex digits sort as
     /// their values, and the dashes stand at the same places).
     public static func < (lhs: JobID, rhs: JobID) -> Bool {
@@ -246,3 +259,9 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         self = id
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

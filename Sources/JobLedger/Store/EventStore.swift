@@ -76,11 +76,13 @@ func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: Job
     while buckets < 2 * batch.count { buckets <<= 1 }
     var table = JobTable(buckets: buckets)
     for (job, pending) in batch where !pending.isEmpty {
-        let current = job.withUTF8 { key in
-            let hash = JobTable.hash(key)
-            if let known = table.find(key, hash: hash) { return known }
+        let hash = job.withUTF8 { JobTable.hash($0) }
+        let current: Int
+        if let known = table.find(job, hash: hash) {
+            current = known
+        } else {
             groups.append((job, []))
-            return table.insert(key, hash: hash, id: job)
+            current = table.insert(job, hash: hash)
         }
         // A job's first entry is taken as it is (its array shared, not copied); one event is
         // appended as an element, which is cheaper than appending a one-element array.

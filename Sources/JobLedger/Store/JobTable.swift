@@ -2,18 +2,12 @@
 /// is built to find a job, and the hash is a few multiplications (replay meets every job once per
 /// file, so this is on the hot path).
 struct JobTable {
-    private struct Entry {
-        var hash: UInt64
-        var start: Int
-        var length: Int
-    }
-
     /// Open addressing, linear probing; `-1` is empty. Grows at half full.
     private var buckets: [Int32]
-    /// Each entry's hash and where its key's bytes lie in `keyBytes`: one array, one append.
-    private var entries: [Entry] = []
-    private var keyBytes: [UInt8] = []
-    /// The ids, by index.
+    /// Each entry's hash, by index.
+    private var hashes: [UInt64] = []
+    /// The ids, by index: a key's bytes are compared with its id (``JobID/hasText(_:)``), so the
+    /// table keeps no copy of them.
     private(set) var ids: [JobID] = []
 
     /// - Parameter buckets: the initial number of buckets, a power of two (a table for a few
@@ -32,8 +26,7 @@ struct JobTable {
         } else {
             buckets = [Int32](repeating: -1, count: 16)
         }
-        entries.removeAll(keepingCapacity: true)
-        keyBytes.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
     }
 
@@ -66,26 +59,32 @@ struct JobTable {
         while true {
             let entry = Int(buckets[bucket])
             if entry < 0 { return nil }
-            if entries[entry].hash == hash {
-                let start = entries[entry].start
-                let length = entries[entry].length
-                if length == key.count
-                    && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, key.baseAddress!, length) == 0 })
-                {
-                    return entry
-                }
-            }
+            if hashes[entry] == hash && ids[entry].hasText(key) { return entry }
             bucket = (bucket + 1) & mask
         }
     }
 
-    /// Adds a job not yet in the table; returns its index.
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, id: JobID) -> Int {
+    /// The index of `job`, whose bytes hash to `hash`, if known: compared as ids, so its text
+    /// is not needed (a replay split between threads looks up each job of a range in the
+    /// others' tables).
+    @inline(__always)
+    func find(_ job: JobID, hash: UInt64) -> Int? {
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(buckets[bucket])
+            if entry < 0 { return nil }
+            if hashes[entry] == hash && ids[entry] == job { return entry }
+            bucket = (bucket + 1) & mask
+        }
+    }
+
+    /// Adds `id`, not yet in the table, whose bytes hash to `hash`; returns its index.
+    mutating func insert(_ id: JobID, hash: UInt64) -> Int {
         if (ids.count + 1) * 2 > buckets.count { grow() }
         let entry = ids.count
         ids.append(id)
-        entries.append(Entry(hash: hash, start: keyBytes.count, length: key.count))
-        keyBytes.append(contentsOf: key)
+        hashes.append(hash)
         place(entry, hash: hash)
         return entry
     }
@@ -99,7 +98,7 @@ struct JobTable {
 
     private mutating func grow() {
         buckets = [Int32](repeating: -1, count: buckets.count * 2)
-        for entry in entries.indices { place(entry, hash: entries[entry].hash) }
+        for entry in hashes.indices { place(entry, hash: hashes[entry]) }
     }
 }
 

@@ -377,19 +377,17 @@ struct ReplayedJobs {
         let ordinal = Int32(paths.count - 1)
         for index in replay.slots.indices where !replay.slots[index].carried {
             let slot = replay.slots[index]
-            slot.job.withUTF8 { key in
-                guard let entry = table.find(key, hash: slot.hash) else {
-                    if last { return }
-                    _ = table.insert(key, hash: slot.hash, id: slot.job)
-                    file.append(ordinal)
-                    return
-                }
-                replay.errors[index] = JobLedgerError(
-                    .duplicateJob, "duplicate job: its events are also in \(paths[Int(file[entry])])", job: slot.job.rawValue,
-                    file: replay.file, line: slot.line)
-                replay.slots[index].rejected = true
-                file[entry] = ordinal
+            guard let entry = table.find(slot.job, hash: slot.hash) else {
+                if last { continue }
+                _ = table.insert(slot.job, hash: slot.hash)
+                file.append(ordinal)
+                continue
             }
+            replay.errors[index] = JobLedgerError(
+                .duplicateJob, "duplicate job: its events are also in \(paths[Int(file[entry])])", job: slot.job.rawValue,
+                file: replay.file, line: slot.line)
+            replay.slots[index].rejected = true
+            file[entry] = ordinal
         }
     }
 }
@@ -831,14 +829,14 @@ struct FileReplay {
     private mutating func slotIndex(for key: UnsafeBufferPointer<UInt8>, makeID: () -> JobID) -> Int {
         let hash = JobTable.hash(key)
         if let entry = table.find(key, hash: hash) { return entry }
-        return newSlot(key, hash: hash, job: makeID())
+        return newSlot(hash: hash, job: makeID())
     }
 
     /// The slot of a job met for the first time in this file, on this line.
-    private mutating func newSlot(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, job: JobID) -> Int {
+    private mutating func newSlot(hash: UInt64, job: JobID) -> Int {
         slots.append(Slot(job: job, line: lines, hash: hash, firstOffset: lineStart))
         if let stem, firstForeignLine == nil, job != stem { firstForeignLine = (lines, job) }
-        _ = table.insert(key, hash: hash, id: job)
+        _ = table.insert(job, hash: hash)
         return slots.count - 1
     }
 
@@ -854,7 +852,7 @@ struct FileReplay {
         guard table.find(key, hash: hash) == nil else { return false }
         lines += 1
         let job = JobID(uncheckedUTF8: key)
-        let slot = newSlot(key, hash: hash, job: job)
+        let slot = newSlot(hash: hash, job: job)
         lastSlot = slot
         lastJob.set(key)
         lineSlot = slot

@@ -427,10 +427,9 @@ final class ReplayPool: @unchecked Sendable {
         condition.unlock()
         if failure == nil {
             for slot in replay.slots.indices {
+                let job = replay.slots[slot].job
                 let hash = replay.slots[slot].hash
-                replay.slots[slot].shared = replay.slots[slot].job.withUTF8 { key in
-                    tables.indices.contains { $0 != task.partition && tables[$0].find(key, hash: hash) != nil }
-                }
+                replay.slots[slot].shared = tables.indices.contains { $0 != task.partition && tables[$0].find(job, hash: hash) != nil }
             }
             if let render { replay.render(render, sharedToo: false) }
         }
@@ -697,11 +696,11 @@ extension FileReplay {
             var carried: [(owner: (part: Int, slot: Int), slot: Int)] = []
             for index in parts[part].slots.indices where parts[part].slots[index].shared {
                 let slot = parts[part].slots[index]
-                if let known = slot.job.withUTF8({ shared.find($0, hash: slot.hash) }) {
+                if let known = shared.find(slot.job, hash: slot.hash) {
                     carried.append((owners[known], index))
                     parts[part].slots[index].carried = true
                 } else {
-                    _ = slot.job.withUTF8 { shared.insert($0, hash: slot.hash, id: slot.job) }
+                    _ = shared.insert(slot.job, hash: slot.hash)
                     owners.append((part, index))
                 }
             }
@@ -719,7 +718,7 @@ extension FileReplay {
         for (owner, _) in carried {
             let home = parts[owner.part]
             var slot = home.slots[owner.slot]
-            _ = slot.job.withUTF8 { fixer.table.insert($0, hash: slot.hash, id: slot.job) }
+            _ = fixer.table.insert(slot.job, hash: slot.hash)
             if slot.state >= 0 {
                 fixer.states.append(home.states[slot.state])
                 slot.state = fixer.states.count - 1
