@@ -80,6 +80,11 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         }
     }
 
+    /// The 128 bits of a UUID id; `nil` for another.
+    var uuidWords: (UInt64, UInt64)? {
+        if case .uuid(let high, let low) = storage { (high, low) } else { nil }
+    }
+
     /// Whether the id's text is `bytes`.
     @inline(__always)
     func hasText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

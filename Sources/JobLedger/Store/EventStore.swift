@@ -69,14 +69,14 @@ func withEveryLock<Job: GuardedJob, Result: Sendable>(
 /// looked up by its id's bytes (a lookup costs about what comparing two ids as `String`s did).
 func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: JobID, events: [PendingEvent])] {
     var groups: [(job: JobID, events: [PendingEvent])] = []
-    // Found by the id's bytes (``JobTable``: a few multiplications and one compare), not by
-    // hashing and comparing `String`s; an entry's index is its group's.
+    // Found in a ``JobTable`` by id (a few multiplications and a compare of two words for a
+    // UUID), not by hashing and comparing `String`s; an entry's index is its group's.
     // Room for every entry's job at half full, so the table never grows during the batch.
     var buckets = 64
     while buckets < 2 * batch.count { buckets <<= 1 }
     var table = JobTable(buckets: buckets)
     for (job, pending) in batch where !pending.isEmpty {
-        let hash = job.withUTF8 { JobTable.hash($0) }
+        let hash = JobTable.hash(job)  // the table is searched by id only
         let current: Int
         if let known = table.find(job, hash: hash) {
             current = known
@@ -153,20 +153,18 @@ extension JobState {
     static func appendingLines(_ pending: [PendingEvent], to state: JobState?, job: JobID) throws(JobLedgerError)
         -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
     {
-        var state = state
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(pending.count)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(pending.count * 128)
-        // The last `seq` folded, kept here: reading it through the optional state copies the state.
-        var seq = state?.seq ?? 0
-        for (index, event) in pending.enumerated() {
-            seq += 1
+        guard !pending.isEmpty else { return (state, recorded, bytes) }
+        /// Checks, numbers and writes the event at `index`, folded by `fold`.
+        func take(_ index: Int, seq: Int, _ fold: (RecordedEvent) throws(JobLedgerError) -> Void) throws(JobLedgerError) {
+            let event = pending[index]
             let next = RecordedEvent(seq: seq, at: event.at, job: job, event: event.event)
             do throws(JobLedgerError) {
                 try event.checkLogRules()
-                // A pattern that binds nothing: `state == nil` copies the state on every event.
-                if case .none = state { state = try JobState(next) } else { try state!.apply(next) }
+                try fold(next)
                 let start = bytes.count
                 next.appendLogLine(to: &bytes, continued: index < pending.count - 1)
                 let length = bytes.count - start - 1
@@ -181,6 +179,23 @@ extension JobState {
             }
             recorded.append(next)
         }
-        return (state, recorded, bytes)
+        // The state is folded as a plain value, not through the optional: a state is a few
+        // hundred bytes, and an optional's copy goes through the runtime's generic witnesses.
+        var current: JobState
+        var first = 0
+        if let state {
+            current = state
+        } else {
+            var made: JobState?
+            try take(0, seq: 1) { next throws(JobLedgerError) in made = try JobState(next) }
+            current = made.take()!
+            first = 1
+        }
+        var seq = current.seq
+        for index in first..<pending.count {
+            seq += 1
+            try take(index, seq: seq) { next throws(JobLedgerError) in try current.apply(next) }
+        }
+        return (current, recorded, bytes)
     }
 }

@@ -51,6 +51,16 @@ struct JobTable {
         return h ^ (h >> 31)
     }
 
+    /// A hash of `job` for a table searched only by id (``find(_:hash:)-(JobID,_)``), never by
+    /// bytes: a UUID's two words mixed, without spelling its text.
+    @inline(__always)
+    static func hash(_ job: JobID) -> UInt64 {
+        guard let (high, low) = job.uuidWords else { return job.withUTF8 { hash($0) } }
+        var h = (high ^ 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
+        h = (h ^ (h >> 29) ^ low) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 31)
+    }
+
     /// The index of the job with these bytes, if known.
     @inline(__always)
     func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
