@@ -141,16 +141,18 @@ struct PlainRun {
         _ p: UnsafePointer<UInt8>, limit: Int, into state: inout JobState, minutes: inout Timestamp.MinuteCache,
         used: inout Int, lines: inout Int
     ) throws(JobLedgerError) {
+        let rules = TransitionTable.rules
         while let line = read(p + used, limit: min(limit - used, 4096), minutes: &minutes) {
             let start = p + used
             used &+= line.count &+ 1
             lines &+= 1
             if line.type == .completed {
-                // The model's bytes need no unescaping: the event as the general reader makes it.
+                // The model's bytes need no unescaping and are not empty (`modelField`): the
+                // event as the general reader makes it, folded as `apply` folds it.
                 let model = String(decoding: UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: start, count: line.count)[line.model]), as: UTF8.self)
-                try state.apply(seq: line.seq, at: line.at, event: .completed(model: model))
+                try state.applyCompleted(seq: line.seq, at: line.at, model: model)
             } else {
-                try state.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent)
+                try state.applyPlain(seq: line.seq, at: line.at, type: line.type, percent: line.percent, rule: rules[line.type.ordinal])
             }
         }
     }
