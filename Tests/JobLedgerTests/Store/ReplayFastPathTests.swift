@@ -167,6 +167,37 @@ import Testing
         #expect(canonical.filter { $0.hasPrefix("emit ") }.count == 5, "\(canonical)")
     }
 
+    /// A `completed` line read by the fast path (`JobState.applyCompleted`) is folded as the
+    /// general path folds it: legal after the model upload, and refused with the same words out
+    /// of place, with a gap in `seq`, with time going back, or after another terminal event.
+    @Test func completedLinesReplayAlikeOnBothPaths() throws {
+        func job(_ name: String, _ types: [String], completedSeq: Int? = nil, completedSecond: Int? = nil) -> [String] {
+            var lines = [#"{"seq":1,"at":"2026-11-22T10:00:00Z","job":"\#(name)","type":"created","origin":"api"}"#]
+            for (offset, type) in types.enumerated() {
+                lines.append(#"{"seq":\#(offset + 2),"at":"2026-11-22T10:00:\#(String(format: "%02d", offset + 10))Z","job":"\#(name)","type":"\#(type)"}"#)
+            }
+            let seq = completedSeq ?? types.count + 2
+            let second = String(format: "%02d", completedSecond ?? 50)
+            lines.append(#"{"seq":\#(seq),"at":"2026-11-22T10:00:\#(second)Z","job":"\#(name)","type":"completed","model":"m-\#(name)"}"#)
+            return lines
+        }
+        let done = ["trainingStarted", "trainingFinished", "modelUploadStarted"]
+        let lines =
+            job("legal", done) + job("early", ["queued"]) + job("gap", done, completedSeq: 7) + job("back", done, completedSecond: 5)
+            + job("twice", done) + [#"{"seq":6,"at":"2026-11-22T10:00:51Z","job":"twice","type":"completed","model":"again"}"#]
+            + job("cancelled", ["cancelled"])
+        let (canonical, spaced) = try transcripts(lines, named: #function)
+        #expect(canonical == spaced)
+        #expect(canonical.contains { $0.hasPrefix("emit ") && $0.contains("(job: legal, ") && $0.contains("completed") }, "\(canonical)")
+        #expect(canonical.filter { $0.hasPrefix("emit ") }.count == 1, "\(canonical)")
+        for (job, rule) in [
+            ("early", "illegal transition: completed in phase queued"), ("gap", "leaves a gap"), ("back", "time never goes backwards"),
+            ("twice", "illegal transition: completed in phase completed"), ("cancelled", "illegal transition: completed in phase cancelled"),
+        ] {
+            #expect(canonical.contains { $0.hasPrefix("reject ") && $0.contains(job) && $0.contains(rule) }, "\(job): \(canonical)")
+        }
+    }
+
     /// A last line complete but for its newline is a torn write, never folded, even when it is a
     /// plain line the fast path would take.
     @Test func aPlainLineWithoutItsNewlineIsTorn() throws {
