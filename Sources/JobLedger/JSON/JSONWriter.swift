@@ -17,13 +17,13 @@ public struct JSONWriter: Sendable {
     )
     private static let pendingCapacity = 256
 
-    /// Bit d: the container open at depth d + 1 holds an element already (the next needs a comma).
-    private var elementBits: UInt64 = 0
+    /// How many containers are open.
     private var depth = 0
-    /// The same flags for containers nested deeper than 64.
-    private var deepElements: [Bool] = []
-    /// Whether a key was just written, so the next value follows its colon directly.
-    private var afterKey = false
+    /// Whether the next element of the open container follows another, and so needs a comma:
+    /// set by every element begun in a container, cleared by opening one and by a key (its value
+    /// follows the colon). Closing a container sets it again, for the container was an element of
+    /// its parent; the top level takes no commas.
+    private var needsComma = false
 
     package init(capacity: Int = 256) {
         storage = []
@@ -131,16 +131,7 @@ public struct JSONWriter: Sendable {
     /// string — with one check for room.
     @inline(__always) private mutating func put(quoted source: UnsafeRawPointer, _ count: Int, colon: Bool) {
         let total = count + (colon ? 3 : 2)
-        if pendingCount + total > Self.pendingCapacity {
-            guard total <= Self.pendingCapacity else {
-                put(UInt8(ascii: "\""))
-                put(source, count)
-                put(UInt8(ascii: "\""))
-                if colon { put(UInt8(ascii: ":")) }
-                return
-            }
-            flush()
-        }
+        guard pendingCount + total <= Self.pendingCapacity else { return spill(quoted: source, count, colon: colon) }
         let at = pendingCount
         withUnsafeMutableBytes(of: &pending) {
             let target = $0.baseAddress.unsafelyUnwrapped + at
@@ -150,6 +141,15 @@ public struct JSONWriter: Sendable {
             if colon { target.storeBytes(of: UInt8(ascii: ":"), toByteOffset: count + 2, as: UInt8.self) }
         }
         pendingCount = at + total
+    }
+
+    /// ``put(quoted:_:colon:)`` when the pending bytes have no room for it.
+    @inline(never) private mutating func spill(quoted source: UnsafeRawPointer, _ count: Int, colon: Bool) {
+        flush()
+        put(UInt8(ascii: "\""))
+        put(source, count)
+        put(UInt8(ascii: "\""))
+        if colon { put(UInt8(ascii: ":")) }
     }
 
     @inline(__always) private mutating func put(quoted text: String, colon: Bool) {
@@ -172,34 +172,28 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Writes the comma a new element needs, if any.
+    /// Writes the comma a new element needs, if any, and counts the element as begun.
     @inline(__always) private mutating func beginValue() {
-        if afterKey {
-            afterKey = false
-            return
-        }
-        guard depth > 0 else { return }
-        if depth <= 64 {
-            let bit: UInt64 = 1 << UInt64(depth - 1)
-            if elementBits & bit != 0 { put(UInt8(ascii: ",")) } else { elementBits |= bit }
-        } else if deepElements[depth - 65] {
-            put(UInt8(ascii: ","))
-        } else {
-            deepElements[depth - 65] = true
-        }
+        if needsComma { put(UInt8(ascii: ",")) }
+        needsComma = depth > 0
+    }
+
+    /// Writes the comma a key needs, if any; the key's value then follows its colon with none.
+    @inline(__always) private mutating func beginKey() {
+        if needsComma { put(UInt8(ascii: ",")) }
     }
 
     @inline(__always) private mutating func open(_ bracket: UInt8) {
         beginValue()
         put(bracket)
         depth += 1
-        if depth <= 64 { elementBits &= ~(1 << UInt64(depth - 1)) } else { deepElements.append(false) }
+        needsComma = false
     }
 
     @inline(__always) private mutating func close(_ bracket: UInt8) {
-        if depth > 64 { deepElements.removeLast() }
         depth -= 1
         put(bracket)
+        needsComma = depth > 0
     }
 
     /// Opens an object: at the top level, after a key, or as an array element.
@@ -217,18 +211,18 @@ public struct JSONWriter: Sendable {
     /// Writes `"key":`; the value written next belongs to it.
     @inline(__always)
     package mutating func key(_ key: StaticString) {
-        beginValue()
+        beginKey()
         put(quoted: key.utf8Start, key.utf8CodeUnitCount, colon: true)
-        afterKey = true
+        needsComma = false
     }
 
     /// Writes a key that is not known at compile time (JSON object keys from logs), escaped.
     /// (Not an overload of ``key(_:)``: a literal would pick the `String` one and pay for escaping.)
     package mutating func dynamicKey(_ key: String) {
-        beginValue()
+        beginKey()
         appendQuoted(key)
         put(UInt8(ascii: ":"))
-        afterKey = true
+        needsComma = false
     }
 
     @inline(__always)
@@ -266,10 +260,10 @@ public struct JSONWriter: Sendable {
     /// Writes a key that needs no escaping, by construction (an enum's raw value).
     @inline(__always)
     package mutating func plainKey(_ key: String) {
-        beginValue()
+        beginKey()
         assert(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
         put(quoted: key, colon: true)
-        afterKey = true
+        needsComma = false
     }
 
     /// Writes a string that needs no escaping, by construction: a job id, an enum's raw value.
