@@ -51,7 +51,8 @@ public struct JSONWriter: Sendable {
         get {
             guard pendingCount > 0 else { return storage }
             var all = storage
-            Self.withBytes(of: pending, pendingCount) { all.append(contentsOf: $0) }
+            var pending = pending
+            Self.withBytes(of: &pending, pendingCount) { all.append(contentsOf: $0) }
             return all
         }
         set {
@@ -71,7 +72,7 @@ public struct JSONWriter: Sendable {
     private mutating func flush() {
         guard pendingCount > 0 else { return }
         let count = pendingCount
-        Self.withBytes(of: pending, count) { storage.append(contentsOf: $0) }
+        Self.withBytes(of: &pending, count) { storage.append(contentsOf: $0) }
         pendingCount = 0
     }
 
@@ -103,10 +104,11 @@ public struct JSONWriter: Sendable {
     }
 
     /// The first `count` bytes of a scratch tuple as a typed buffer: an array appends one of those
-    /// with one copy, a raw buffer byte by byte.
+    /// with one copy, a raw buffer byte by byte. (The tuple is passed inout, read where it lies:
+    /// by value it would be copied whole first.)
     @inline(__always)
-    private static func withBytes<Scratch>(of scratch: Scratch, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        withUnsafeBytes(of: scratch) { raw in
+    private static func withBytes<Scratch>(of scratch: inout Scratch, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        withUnsafeBytes(of: &scratch) { raw in
             raw.withMemoryRebound(to: UInt8.self) { body(UnsafeBufferPointer(rebasing: $0[..<count])) }
         }
     }
@@ -152,24 +154,36 @@ public struct JSONWriter: Sendable {
         if colon { put(UInt8(ascii: ":")) }
     }
 
+    /// ``put(quoted:_:colon:)`` for the bytes of `text`: read where they lie (a borrowed
+    /// string, neither copied nor retained); a string not stored as UTF-8 is copied first.
     @inline(__always) private mutating func put(quoted text: String, colon: Bool) {
-        var text = text
-        text.withUTF8 { utf8 in
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
             // An empty string may have no storage: its zero bytes are then copied from a literal's.
             put(quoted: utf8.baseAddress ?? ("" as StaticString).utf8Start, utf8.count, colon: colon)
         }
+        if written == nil { putCopy(quoted: text, colon: colon) }
+    }
+
+    @inline(never) private mutating func putCopy(quoted text: String, colon: Bool) {
+        var text = text
+        text.withUTF8 { put(quoted: $0.baseAddress ?? ("" as StaticString).utf8Start, $0.count, colon: colon) }
     }
 
     @inline(__always) private mutating func put(_ text: StaticString) {
         put(text.utf8Start, text.utf8CodeUnitCount)
     }
 
-    /// Appends the UTF-8 bytes of `text`, unescaped.
+    /// Appends the UTF-8 bytes of `text`, unescaped (read where they lie, as for a quoted string).
     @inline(__always) private mutating func put(utf8 text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
             if let base = utf8.baseAddress { put(base, utf8.count) }
         }
+        if written == nil { putCopy(utf8: text) }
+    }
+
+    @inline(never) private mutating func putCopy(utf8 text: String) {
+        var text = text
+        text.withUTF8 { if let base = $0.baseAddress { put(base, $0.count) } }
     }
 
     /// Writes the comma a new element needs, if any, and counts the element as begun.
@@ -257,12 +271,23 @@ public struct JSONWriter: Sendable {
         appendQuoted(value)
     }
 
-    /// Writes a key that needs no escaping, by construction (an enum's raw value).
+    /// A key known only at run time but written many times (a vocabulary's name on every replay
+    /// line), prepared once: its text as ``dynamicKey(_:)`` writes it, quotes, escapes and colon.
+    package struct Key: Sendable, Hashable {
+        fileprivate let text: String
+
+        package init(_ key: String) {
+            var writer = JSONWriter(capacity: 0)
+            writer.dynamicKey(key)
+            text = writer.string
+        }
+    }
+
+    /// Writes a prepared key; the value written next belongs to it.
     @inline(__always)
-    package mutating func plainKey(_ key: String) {
+    package mutating func key(_ key: Key) {
         beginKey()
-        assert(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        put(quoted: key, colon: true)
+        put(utf8: key.text)
         needsComma = false
     }
 

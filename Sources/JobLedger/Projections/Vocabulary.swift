@@ -47,6 +47,8 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
     /// vocabulary it prints, and a copy is then one retain.
     private final class Entry: Sendable {
         let name: String
+        /// `name` as a JSON key, prepared once for every replay line that writes it.
+        let key: JSONWriter.Key
         let title: String
         let phaseFields: [String]
         let documentedValues: [DocumentedValues]
@@ -56,6 +58,7 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
 
         init<Projection: VocabularyProjection>(_: Projection.Type) {
             name = Projection.name
+            key = JSONWriter.Key(Projection.name)
             title = Projection.title
             phaseFields = Projection.phaseFields
             documentedValues = Projection.documentedValues
@@ -69,6 +72,8 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
 
     /// The CLI name, e.g. `llama-stack`.
     public var rawValue: String { entry.name }
+    /// The name as a replay line's key.
+    package var key: JSONWriter.Key { entry.key }
     public var title: String { entry.title }
     public var phaseFields: [String] { entry.phaseFields }
     package var documentedValues: [DocumentedValues] { entry.documentedValues }
@@ -162,6 +167,18 @@ public struct ProjectionLine: Sendable, JSONRenderable {
         Self.write(state, vocabularies: vocabularies, to: &writer)
     }
 
+    /// Appends to `bytes` what ``write(to:)`` writes for `ProjectionLine(state, vocabularies:
+    /// vocabularies)` and a `\n`: how a replay renders every job's line into one buffer, with
+    /// the writer's setup and its last flush in this module, inlined with the line's writes.
+    package static func appendLine(_ state: JobState, vocabularies: [Vocabulary], to bytes: inout [UInt8]) {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        var writer = JSONWriter(continuing: consume taken)
+        write(state, vocabularies: vocabularies, to: &writer)
+        writer.text(byte: UInt8(ascii: "\n"))
+        bytes = writer.finish()
+    }
+
     /// What ``write(to:)`` writes for `ProjectionLine(state, vocabularies: vocabularies)`,
     /// without making one (a replay writes a line per job).
     package static func write(_ state: JobState, vocabularies: [Vocabulary], to writer: inout JSONWriter) {
@@ -169,7 +186,7 @@ public struct ProjectionLine: Sendable, JSONRenderable {
         writer.key("job")
         writer.plainString(state.job.rawValue)
         for vocabulary in vocabularies {
-            writer.plainKey(vocabulary.rawValue)
+            writer.key(vocabulary.key)
             vocabulary.write(state, to: &writer)
         }
         writer.endObject()
