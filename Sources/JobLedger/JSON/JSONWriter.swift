@@ -84,7 +84,7 @@ public struct JSONWriter: Sendable {
         pendingCount = at + count
     }
 
-    /// Copies `count` bytes; up to 16 (a key, a status) without a call: two loads and two
+    /// Copies `count` bytes; up to 16 (a key, a status, a number) without a call: loads and
     /// stores that overlap rather than a loop.
     @inline(__always) private static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
         switch count {
@@ -97,7 +97,14 @@ public struct JSONWriter: Sendable {
             target.storeBytes(of: head, as: UInt32.self)
             target.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
         case 1..<4:
-            for i in 0..<count { target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            // The first, middle and last bytes: all three bytes of three, some twice for fewer.
+            let (first, middle, last) = (
+                source.load(as: UInt8.self), source.load(fromByteOffset: count >> 1, as: UInt8.self),
+                source.load(fromByteOffset: count - 1, as: UInt8.self)
+            )
+            target.storeBytes(of: first, as: UInt8.self)
+            target.storeBytes(of: middle, toByteOffset: count >> 1, as: UInt8.self)
+            target.storeBytes(of: last, toByteOffset: count - 1, as: UInt8.self)
         default:
             target.copyMemory(from: source, byteCount: count)
         }
@@ -274,12 +281,13 @@ public struct JSONWriter: Sendable {
     /// A key known only at run time but written many times (a vocabulary's name on every replay
     /// line), prepared once: its text as ``dynamicKey(_:)`` writes it, quotes, escapes and colon.
     package struct Key: Sendable, Hashable {
-        fileprivate let text: String
+        /// Never empty: `"":` at the least.
+        fileprivate let bytes: [UInt8]
 
         package init(_ key: String) {
             var writer = JSONWriter(capacity: 0)
             writer.dynamicKey(key)
-            text = writer.string
+            bytes = writer.finish()
         }
     }
 
@@ -287,7 +295,7 @@ public struct JSONWriter: Sendable {
     @inline(__always)
     package mutating func key(_ key: Key) {
         beginKey()
-        put(utf8: key.text)
+        key.bytes.withUnsafeBytes { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
         needsComma = false
     }
 
