@@ -47,24 +47,28 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
     /// vocabulary it prints, and a copy is then one retain.
     private final class Entry: Sendable {
         let name: String
-        /// `name` as a JSON key, prepared once for every replay line that writes it.
-        let key: JSONWriter.Key
         let title: String
         let phaseFields: [String]
         let documentedValues: [DocumentedValues]
         let phaseValues: @Sendable (Phase) -> [String]
         let enumValues: @Sendable (JobState) -> [(field: String, value: String)]
         let write: @Sendable (JobState, inout JSONWriter) -> Void
+        /// `write` after the name as a key (prepared once): a replay line's member.
+        let writeMember: @Sendable (JobState, inout JSONWriter) -> Void
 
         init<Projection: VocabularyProjection>(_: Projection.Type) {
             name = Projection.name
-            key = JSONWriter.Key(Projection.name)
             title = Projection.title
             phaseFields = Projection.phaseFields
             documentedValues = Projection.documentedValues
             phaseValues = { Projection.phaseValues($0) }
             enumValues = { Projection($0).enumValues }
             write = { state, writer in Projection(state).write(to: &writer) }
+            let key = JSONWriter.Key(Projection.name)
+            writeMember = { state, writer in
+                writer.key(key)
+                Projection(state).write(to: &writer)
+            }
         }
     }
 
@@ -72,8 +76,6 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
 
     /// The CLI name, e.g. `llama-stack`.
     public var rawValue: String { entry.name }
-    /// The name as a replay line's key.
-    package var key: JSONWriter.Key { entry.key }
     public var title: String { entry.title }
     public var phaseFields: [String] { entry.phaseFields }
     package var documentedValues: [DocumentedValues] { entry.documentedValues }
@@ -95,6 +97,9 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
 
     /// Writes this vocabulary's projection of `state` as one JSON value.
     public func write(_ state: JobState, to writer: inout JSONWriter) { entry.write(state, &writer) }
+
+    /// Writes this vocabulary's member of a replay line: the name as a key, then the projection.
+    package func writeMember(_ state: JobState, to writer: inout JSONWriter) { entry.writeMember(state, &writer) }
 
     /// The values of ``phaseFields`` that `phase` maps to.
     public func phaseValues(_ phase: Phase) -> [String] { entry.phaseValues(phase) }
@@ -185,10 +190,7 @@ public struct ProjectionLine: Sendable, JSONRenderable {
         writer.beginObject()
         writer.key("job")
         writer.plainString(state.job.rawValue)
-        for vocabulary in vocabularies {
-            writer.key(vocabulary.key)
-            vocabulary.write(state, to: &writer)
-        }
+        for vocabulary in vocabularies { vocabulary.writeMember(state, to: &writer) }
         writer.endObject()
     }
 }
