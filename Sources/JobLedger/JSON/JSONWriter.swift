@@ -376,18 +376,39 @@ public struct JSONWriter: Sendable {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
         return withUnsafeMutableBytes(of: &digits) { scratch in
-            var position = scratch.count
-            repeat {
-                position -= 1
-                scratch[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                position -= 1
-                scratch[position] = UInt8(ascii: "-")
+            let scratch = scratch.baseAddress.unsafelyUnwrapped
+            var position = 24
+            // Two digits per division, read from a table of the pairs 00 … 99.
+            while magnitude >= 100 {
+                let (rest, pair) = magnitude.quotientAndRemainder(dividingBy: 100)
+                position &-= 2
+                Self.storePair(Int(pair), at: scratch + position)
+                magnitude = rest
             }
-            return body(UnsafeRawBufferPointer(rebasing: scratch[position...]))
+            if magnitude >= 10 {
+                position &-= 2
+                Self.storePair(Int(magnitude), at: scratch + position)
+            } else {
+                position &-= 1
+                scratch.storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude), toByteOffset: position, as: UInt8.self)
+            }
+            if value < 0 {
+                position &-= 1
+                scratch.storeBytes(of: UInt8(ascii: "-"), toByteOffset: position, as: UInt8.self)
+            }
+            return body(UnsafeRawBufferPointer(start: scratch + position, count: 24 &- position))
         }
+    }
+
+    /// Stores the two digits of `pair` (0 … 99) at `target`.
+    @inline(__always)
+    private static func storePair(_ pair: Int, at target: UnsafeMutableRawPointer) {
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        target.storeBytes(of: UnsafeRawPointer(pairs.utf8Start).loadUnaligned(fromByteOffset: pair &* 2, as: UInt16.self), as: UInt16.self)
     }
 
     /// Appends `"value"` with JSON escapes: quote, backslash and control characters; everything

@@ -181,6 +181,19 @@ import Testing
         let readable = tree(100)
         #expect(try JSONValue(parsing: readable.description) == readable)
     }
+
+    /// The writer's integers (written two digits at a time) are Swift's decimal text: every
+    /// value up to 10,000 and its negation, powers of ten and their neighbours, the extremes.
+    @Test func writerWritesIntegersAsSwiftDoes() {
+        var values = Array(-10_000...10_000) + [Int.max, Int.min, Int.max - 1, Int.min + 1]
+        var power = 1
+        while power <= Int.max / 10 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power + 1, -power, -power - 1]
+        }
+        let wrong = values.filter { JSONValue.int($0).description != String($0) }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
 }
 
 extension JSONValue {
