@@ -68,11 +68,19 @@ public struct JSONWriter: Sendable {
     /// The text written so far.
     package var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Moves the pending bytes to ``storage``.
+    /// Moves the pending bytes to ``storage``: copied straight into its new room (no call to a
+    /// generic append).
     private mutating func flush() {
         guard pendingCount > 0 else { return }
         let count = pendingCount
-        Self.withBytes(of: &pending, count) { storage.append(contentsOf: $0) }
+        storage.append(addingCapacity: count) { span in
+            span.withUnsafeMutableBufferPointer { room, initialized in
+                withUnsafeBytes(of: &pending) {
+                    $0.withMemoryRebound(to: UInt8.self) { room.baseAddress.unsafelyUnwrapped.initialize(from: $0.baseAddress.unsafelyUnwrapped, count: count) }
+                }
+                initialized = count
+            }
+        }
         pendingCount = 0
     }
 
