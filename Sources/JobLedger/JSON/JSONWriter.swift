@@ -85,11 +85,15 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends `count` bytes from `source`.
+    ///
+    /// (The room is checked as `count <= pendingCapacity - pendingCount`, which cannot overflow,
+    /// so the counts that follow are at most `pendingCapacity` and are added without overflow
+    /// checks; so in the other puts.)
     @inline(__always) private mutating func put(_ source: UnsafeRawPointer, _ count: Int) {
         let at = pendingCount
-        guard at + count <= Self.pendingCapacity else { return spill(source, count) }
+        guard count <= Self.pendingCapacity &- at else { return spill(source, count) }
         withUnsafeMutableBytes(of: &pending) { Self.copy(source, to: $0.baseAddress.unsafelyUnwrapped + at, count) }
-        pendingCount = at + count
+        pendingCount = at &+ count
     }
 
     /// Copies `count` bytes; up to 16 (a key, a status, a number) without a call: loads and
@@ -141,23 +145,23 @@ public struct JSONWriter: Sendable {
         if pendingCount == Self.pendingCapacity { flush() }
         let at = pendingCount
         withUnsafeMutableBytes(of: &pending) { $0.baseAddress.unsafelyUnwrapped.storeBytes(of: byte, toByteOffset: at, as: UInt8.self) }
-        pendingCount = at + 1
+        pendingCount = at &+ 1
     }
 
     /// Appends `"`, `count` bytes from `source`, `"` and, with `colon`, `:` — a key or a plain
     /// string — with one check for room.
     @inline(__always) private mutating func put(quoted source: UnsafeRawPointer, _ count: Int, colon: Bool) {
-        let total = count + (colon ? 3 : 2)
-        guard pendingCount + total <= Self.pendingCapacity else { return spill(quoted: source, count, colon: colon) }
         let at = pendingCount
+        let marks = colon ? 3 : 2
+        guard count <= Self.pendingCapacity &- at &- marks else { return spill(quoted: source, count, colon: colon) }
         withUnsafeMutableBytes(of: &pending) {
             let target = $0.baseAddress.unsafelyUnwrapped + at
             target.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
             Self.copy(source, to: target + 1, count)
-            target.storeBytes(of: UInt8(ascii: "\""), toByteOffset: count + 1, as: UInt8.self)
-            if colon { target.storeBytes(of: UInt8(ascii: ":"), toByteOffset: count + 2, as: UInt8.self) }
+            target.storeBytes(of: UInt8(ascii: "\""), toByteOffset: count &+ 1, as: UInt8.self)
+            if colon { target.storeBytes(of: UInt8(ascii: ":"), toByteOffset: count &+ 2, as: UInt8.self) }
         }
-        pendingCount = at + total
+        pendingCount = at &+ count &+ marks
     }
 
     /// ``put(quoted:_:colon:)`` when the pending bytes have no room for it.
