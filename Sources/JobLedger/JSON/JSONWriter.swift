@@ -33,6 +33,7 @@ public struct JSONWriter: Sendable {
     /// A writer that goes on after `bytes` (taken, not copied: pass the caller's buffer with
     /// `consume` or a swap), for one value; ``finish()`` gives the bytes back. How a replay
     /// renders each job into one buffer without a writer's array per job.
+    @inline(__always)
     package init(continuing bytes: consuming [UInt8]) {
         storage = bytes
     }
