@@ -184,6 +184,7 @@ public struct JSONWriter: Sendable {
         if written == nil { putCopy(quoted: text, colon: colon) }
     }
 
+    /// ``put(quoted:colon:)`` for a string whose bytes are not stored as UTF-8 (kept out of line).
     @inline(never) private mutating func putCopy(quoted text: String, colon: Bool) {
         var text = text
         text.withUTF8 { put(quoted: $0.baseAddress ?? ("" as StaticString).utf8Start, $0.count, colon: colon) }
@@ -201,6 +202,7 @@ public struct JSONWriter: Sendable {
         if written == nil { putCopy(utf8: text) }
     }
 
+    /// ``put(utf8:)`` for a string whose bytes are not stored as UTF-8 (kept out of line).
     @inline(never) private mutating func putCopy(utf8 text: String) {
         var text = text
         text.withUTF8 { if let base = $0.baseAddress { put(base, $0.count) } }
@@ -293,7 +295,7 @@ public struct JSONWriter: Sendable {
 
     /// A key known only at run time but written many times (a vocabulary's name on every replay
     /// line), prepared once: its text as ``dynamicKey(_:)`` writes it, quotes, escapes and colon.
-    package struct Key: Sendable, Hashable {
+    package struct Key: Sendable {
         /// Never empty: `"":` at the least.
         fileprivate let bytes: [UInt8]
 
@@ -388,9 +390,10 @@ public struct JSONWriter: Sendable {
     static func withDecimal<Result>(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
-        return withUnsafeMutableBytes(of: &digits) { scratch in
-            let scratch = scratch.baseAddress.unsafelyUnwrapped
-            var position = 24
+        return withUnsafeMutableBytes(of: &digits) { buffer in
+            let scratch = buffer.baseAddress.unsafelyUnwrapped
+            let end = buffer.count
+            var position = end
             // Two digits per division, read from a table of the pairs 00 … 99.
             while magnitude >= 100 {
                 let (rest, pair) = magnitude.quotientAndRemainder(dividingBy: 100)
@@ -409,7 +412,7 @@ public struct JSONWriter: Sendable {
                 position &-= 1
                 scratch.storeBytes(of: UInt8(ascii: "-"), toByteOffset: position, as: UInt8.self)
             }
-            return body(UnsafeRawBufferPointer(start: scratch + position, count: 24 &- position))
+            return body(UnsafeRawBufferPointer(start: scratch + position, count: end &- position))
         }
     }
 
