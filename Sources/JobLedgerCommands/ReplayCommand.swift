@@ -33,12 +33,7 @@ enum ReplayCommand: Command {
         var progress = ProgressLine()
         // Each job's line is rendered by the thread that replayed it; here it is only written.
         let render: Replay.Render = { state, bytes in
-            var taken: [UInt8] = []
-            swap(&taken, &bytes)
-            var line = JSONWriter(continuing: consume taken)
-            ProjectionLine.write(state, vocabularies: vocabularies, to: &line)
-            line.text(byte: UInt8(ascii: "\n"))
-            bytes = line.finish()
+            ProjectionLine.appendLine(state, vocabularies: vocabularies, to: &bytes)
         }
         let summary = replay(
             arguments.positionals, asOf: asOf, threads: threads, render: render,

@@ -17,13 +17,13 @@ public struct JSONWriter: Sendable {
     )
     private static let pendingCapacity = 256
 
-    /// Bit d: the container open at depth d + 1 holds an element already (the next needs a comma).
-    private var elementBits: UInt64 = 0
+    /// How many containers are open.
     private var depth = 0
-    /// The same flags for containers nested deeper than 64.
-    private var deepElements: [Bool] = []
-    /// Whether a key was just written, so the next value follows its colon directly.
-    private var afterKey = false
+    /// Whether the next element of the open container follows another, and so needs a comma:
+    /// set by every element begun in a container, cleared by opening one and by a key (its value
+    /// follows the colon). Closing a container sets it again, for the container was an element of
+    /// its parent; the top level takes no commas.
+    private var needsComma = false
 
     package init(capacity: Int = 256) {
         storage = []
@@ -33,6 +33,7 @@ public struct JSONWriter: Sendable {
     /// A writer that goes on after `bytes` (taken, not copied: pass the caller's buffer with
     /// `consume` or a swap), for one value; ``finish()`` gives the bytes back. How a replay
     /// renders each job into one buffer without a writer's array per job.
+    @inline(__always)
     package init(continuing bytes: consuming [UInt8]) {
         storage = bytes
     }
@@ -51,7 +52,8 @@ public struct JSONWriter: Sendable {
         get {
             guard pendingCount > 0 else { return storage }
             var all = storage
-            Self.withBytes(of: pending, pendingCount) { all.append(contentsOf: $0) }
+            var pending = pending
+            Self.withBytes(of: &pending, pendingCount) { all.append(contentsOf: $0) }
             return all
         }
         set {
@@ -67,23 +69,35 @@ public struct JSONWriter: Sendable {
     /// The text written so far.
     package var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Moves the pending bytes to ``storage``.
+    /// Moves the pending bytes to ``storage``: copied straight into its new room (no call to a
+    /// generic append).
     private mutating func flush() {
         guard pendingCount > 0 else { return }
         let count = pendingCount
-        Self.withBytes(of: pending, count) { storage.append(contentsOf: $0) }
+        storage.append(addingCapacity: count) { span in
+            span.withUnsafeMutableBufferPointer { room, initialized in
+                withUnsafeBytes(of: &pending) {
+                    $0.withMemoryRebound(to: UInt8.self) { room.baseAddress.unsafelyUnwrapped.initialize(from: $0.baseAddress.unsafelyUnwrapped, count: count) }
+                }
+                initialized = count
+            }
+        }
         pendingCount = 0
     }
 
     /// Appends `count` bytes from `source`.
+    ///
+    /// (The room is checked as `count <= pendingCapacity - pendingCount`, which cannot overflow,
+    /// so the counts that follow are at most `pendingCapacity` and are added without overflow
+    /// checks; so in the other puts.)
     @inline(__always) private mutating func put(_ source: UnsafeRawPointer, _ count: Int) {
         let at = pendingCount
-        guard at + count <= Self.pendingCapacity else { return spill(source, count) }
+        guard count <= Self.pendingCapacity &- at else { return spill(source, count) }
         withUnsafeMutableBytes(of: &pending) { Self.copy(source, to: $0.baseAddress.unsafelyUnwrapped + at, count) }
-        pendingCount = at + count
+        pendingCount = at &+ count
     }
 
-    /// Copies `count` bytes; up to 16 (a key, a status) without a call: two loads and two
+    /// Copies `count` bytes; up to 16 (a key, a status, a number) without a call: loads and
     /// stores that overlap rather than a loop.
     @inline(__always) private static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
         switch count {
@@ -96,17 +110,25 @@ public struct JSONWriter: Sendable {
             target.storeBytes(of: head, as: UInt32.self)
             target.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
         case 1..<4:
-            for i in 0..<count { target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            // The first, middle and last bytes: all three bytes of three, some twice for fewer.
+            let (first, middle, last) = (
+                source.load(as: UInt8.self), source.load(fromByteOffset: count >> 1, as: UInt8.self),
+                source.load(fromByteOffset: count - 1, as: UInt8.self)
+            )
+            target.storeBytes(of: first, as: UInt8.self)
+            target.storeBytes(of: middle, toByteOffset: count >> 1, as: UInt8.self)
+            target.storeBytes(of: last, toByteOffset: count - 1, as: UInt8.self)
         default:
             target.copyMemory(from: source, byteCount: count)
         }
     }
 
     /// The first `count` bytes of a scratch tuple as a typed buffer: an array appends one of those
-    /// with one copy, a raw buffer byte by byte.
+    /// with one copy, a raw buffer byte by byte. (The tuple is passed inout, read where it lies:
+    /// by value it would be copied whole first.)
     @inline(__always)
-    private static func withBytes<Scratch>(of scratch: Scratch, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        withUnsafeBytes(of: scratch) { raw in
+    private static func withBytes<Scratch>(of scratch: inout Scratch, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        withUnsafeBytes(of: &scratch) { raw in
             raw.withMemoryRebound(to: UInt8.self) { body(UnsafeBufferPointer(rebasing: $0[..<count])) }
         }
     }
@@ -124,82 +146,90 @@ public struct JSONWriter: Sendable {
         if pendingCount == Self.pendingCapacity { flush() }
         let at = pendingCount
         withUnsafeMutableBytes(of: &pending) { $0.baseAddress.unsafelyUnwrapped.storeBytes(of: byte, toByteOffset: at, as: UInt8.self) }
-        pendingCount = at + 1
+        pendingCount = at &+ 1
     }
 
     /// Appends `"`, `count` bytes from `source`, `"` and, with `colon`, `:` — a key or a plain
     /// string — with one check for room.
     @inline(__always) private mutating func put(quoted source: UnsafeRawPointer, _ count: Int, colon: Bool) {
-        let total = count + (colon ? 3 : 2)
-        if pendingCount + total > Self.pendingCapacity {
-            guard total <= Self.pendingCapacity else {
-                put(UInt8(ascii: "\""))
-                put(source, count)
-                put(UInt8(ascii: "\""))
-                if colon { put(UInt8(ascii: ":")) }
-                return
-            }
-            flush()
-        }
         let at = pendingCount
+        let marks = colon ? 3 : 2
+        guard count <= Self.pendingCapacity &- at &- marks else { return spill(quoted: source, count, colon: colon) }
         withUnsafeMutableBytes(of: &pending) {
             let target = $0.baseAddress.unsafelyUnwrapped + at
             target.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
             Self.copy(source, to: target + 1, count)
-            target.storeBytes(of: UInt8(ascii: "\""), toByteOffset: count + 1, as: UInt8.self)
-            if colon { target.storeBytes(of: UInt8(ascii: ":"), toByteOffset: count + 2, as: UInt8.self) }
+            target.storeBytes(of: UInt8(ascii: "\""), toByteOffset: count &+ 1, as: UInt8.self)
+            if colon { target.storeBytes(of: UInt8(ascii: ":"), toByteOffset: count &+ 2, as: UInt8.self) }
         }
-        pendingCount = at + total
+        pendingCount = at &+ count &+ marks
     }
 
+    /// ``put(quoted:_:colon:)`` when the pending bytes have no room for it.
+    @inline(never) private mutating func spill(quoted source: UnsafeRawPointer, _ count: Int, colon: Bool) {
+        flush()
+        put(UInt8(ascii: "\""))
+        put(source, count)
+        put(UInt8(ascii: "\""))
+        if colon { put(UInt8(ascii: ":")) }
+    }
+
+    /// ``put(quoted:_:colon:)`` for the bytes of `text`: read where they lie (a borrowed
+    /// string, neither copied nor retained); a string not stored as UTF-8 is copied first.
     @inline(__always) private mutating func put(quoted text: String, colon: Bool) {
-        var text = text
-        text.withUTF8 { utf8 in
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
             // An empty string may have no storage: its zero bytes are then copied from a literal's.
             put(quoted: utf8.baseAddress ?? ("" as StaticString).utf8Start, utf8.count, colon: colon)
         }
+        if written == nil { putCopy(quoted: text, colon: colon) }
+    }
+
+    /// ``put(quoted:colon:)`` for a string whose bytes are not stored as UTF-8 (kept out of line).
+    @inline(never) private mutating func putCopy(quoted text: String, colon: Bool) {
+        var text = text
+        text.withUTF8 { put(quoted: $0.baseAddress ?? ("" as StaticString).utf8Start, $0.count, colon: colon) }
     }
 
     @inline(__always) private mutating func put(_ text: StaticString) {
         put(text.utf8Start, text.utf8CodeUnitCount)
     }
 
-    /// Appends the UTF-8 bytes of `text`, unescaped.
+    /// Appends the UTF-8 bytes of `text`, unescaped (read where they lie, as for a quoted string).
     @inline(__always) private mutating func put(utf8 text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
             if let base = utf8.baseAddress { put(base, utf8.count) }
         }
+        if written == nil { putCopy(utf8: text) }
     }
 
-    /// Writes the comma a new element needs, if any.
+    /// ``put(utf8:)`` for a string whose bytes are not stored as UTF-8 (kept out of line).
+    @inline(never) private mutating func putCopy(utf8 text: String) {
+        var text = text
+        text.withUTF8 { if let base = $0.baseAddress { put(base, $0.count) } }
+    }
+
+    /// Writes the comma a new element needs, if any, and counts the element as begun.
     @inline(__always) private mutating func beginValue() {
-        if afterKey {
-            afterKey = false
-            return
-        }
-        guard depth > 0 else { return }
-        if depth <= 64 {
-            let bit: UInt64 = 1 << UInt64(depth - 1)
-            if elementBits & bit != 0 { put(UInt8(ascii: ",")) } else { elementBits |= bit }
-        } else if deepElements[depth - 65] {
-            put(UInt8(ascii: ","))
-        } else {
-            deepElements[depth - 65] = true
-        }
+        if needsComma { put(UInt8(ascii: ",")) }
+        needsComma = depth > 0
+    }
+
+    /// Writes the comma a key needs, if any; the key's value then follows its colon with none.
+    @inline(__always) private mutating func beginKey() {
+        if needsComma { put(UInt8(ascii: ",")) }
     }
 
     @inline(__always) private mutating func open(_ bracket: UInt8) {
         beginValue()
         put(bracket)
         depth += 1
-        if depth <= 64 { elementBits &= ~(1 << UInt64(depth - 1)) } else { deepElements.append(false) }
+        needsComma = false
     }
 
     @inline(__always) private mutating func close(_ bracket: UInt8) {
-        if depth > 64 { deepElements.removeLast() }
         depth -= 1
         put(bracket)
+        needsComma = depth > 0
     }
 
     /// Opens an object: at the top level, after a key, or as an array element.
@@ -217,18 +247,18 @@ public struct JSONWriter: Sendable {
     /// Writes `"key":`; the value written next belongs to it.
     @inline(__always)
     package mutating func key(_ key: StaticString) {
-        beginValue()
+        beginKey()
         put(quoted: key.utf8Start, key.utf8CodeUnitCount, colon: true)
-        afterKey = true
+        needsComma = false
     }
 
     /// Writes a key that is not known at compile time (JSON object keys from logs), escaped.
     /// (Not an overload of ``key(_:)``: a literal would pick the `String` one and pay for escaping.)
     package mutating func dynamicKey(_ key: String) {
-        beginValue()
+        beginKey()
         appendQuoted(key)
         put(UInt8(ascii: ":"))
-        afterKey = true
+        needsComma = false
     }
 
     @inline(__always)
@@ -263,13 +293,25 @@ public struct JSONWriter: Sendable {
         appendQuoted(value)
     }
 
-    /// Writes a key that needs no escaping, by construction (an enum's raw value).
+    /// A key known only at run time but written many times (a vocabulary's name on every replay
+    /// line), prepared once: its text as ``dynamicKey(_:)`` writes it, quotes, escapes and colon.
+    package struct Key: Sendable {
+        /// Never empty: `"":` at the least.
+        fileprivate let bytes: [UInt8]
+
+        package init(_ key: String) {
+            var writer = JSONWriter(capacity: 0)
+            writer.dynamicKey(key)
+            bytes = writer.finish()
+        }
+    }
+
+    /// Writes a prepared key; the value written next belongs to it.
     @inline(__always)
-    package mutating func plainKey(_ key: String) {
-        beginValue()
-        assert(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        put(quoted: key, colon: true)
-        afterKey = true
+    package mutating func key(_ key: Key) {
+        beginKey()
+        key.bytes.withUnsafeBytes { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
+        needsComma = false
     }
 
     /// Writes a string that needs no escaping, by construction: a job id, an enum's raw value.
@@ -355,19 +397,41 @@ public struct JSONWriter: Sendable {
     static func withDecimal<Result>(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
-        return withUnsafeMutableBytes(of: &digits) { scratch in
-            var position = scratch.count
-            repeat {
-                position -= 1
-                scratch[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                position -= 1
-                scratch[position] = UInt8(ascii: "-")
+        return withUnsafeMutableBytes(of: &digits) { buffer in
+            let scratch = buffer.baseAddress.unsafelyUnwrapped
+            let end = buffer.count
+            var position = end
+            // Two digits per division, read from a table of the pairs 00 … 99.
+            while magnitude >= 100 {
+                let (rest, pair) = magnitude.quotientAndRemainder(dividingBy: 100)
+                position &-= 2
+                Self.storePair(Int(pair), at: scratch + position)
+                magnitude = rest
             }
-            return body(UnsafeRawBufferPointer(rebasing: scratch[position...]))
+            if magnitude >= 10 {
+                position &-= 2
+                Self.storePair(Int(magnitude), at: scratch + position)
+            } else {
+                position &-= 1
+                scratch.storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude), toByteOffset: position, as: UInt8.self)
+            }
+            if value < 0 {
+                position &-= 1
+                scratch.storeBytes(of: UInt8(ascii: "-"), toByteOffset: position, as: UInt8.self)
+            }
+            return body(UnsafeRawBufferPointer(start: scratch + position, count: end &- position))
         }
+    }
+
+    /// Stores the two digits of `pair` (0 … 99) at `target`.
+    @inline(__always)
+    private static func storePair(_ pair: Int, at target: UnsafeMutableRawPointer) {
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        target.storeBytes(of: UnsafeRawPointer(pairs.utf8Start).loadUnaligned(fromByteOffset: pair &* 2, as: UInt16.self), as: UInt16.self)
     }
 
     /// Appends `"value"` with JSON escapes: quote, backslash and control characters; everything

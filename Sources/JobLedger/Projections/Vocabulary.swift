@@ -53,6 +53,8 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
         let phaseValues: @Sendable (Phase) -> [String]
         let enumValues: @Sendable (JobState) -> [(field: String, value: String)]
         let write: @Sendable (JobState, inout JSONWriter) -> Void
+        /// `write` after the name as a key (prepared once): a replay line's member.
+        let writeMember: @Sendable (JobState, inout JSONWriter) -> Void
 
         init<Projection: VocabularyProjection>(_: Projection.Type) {
             name = Projection.name
@@ -62,6 +64,11 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
             phaseValues = { Projection.phaseValues($0) }
             enumValues = { Projection($0).enumValues }
             write = { state, writer in Projection(state).write(to: &writer) }
+            let key = JSONWriter.Key(Projection.name)
+            writeMember = { state, writer in
+                writer.key(key)
+                Projection(state).write(to: &writer)
+            }
         }
     }
 
@@ -90,6 +97,9 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
 
     /// Writes this vocabulary's projection of `state` as one JSON value.
     public func write(_ state: JobState, to writer: inout JSONWriter) { entry.write(state, &writer) }
+
+    /// Writes this vocabulary's member of a replay line: the name as a key, then the projection.
+    package func writeMember(_ state: JobState, to writer: inout JSONWriter) { entry.writeMember(state, &writer) }
 
     /// The values of ``phaseFields`` that `phase` maps to.
     public func phaseValues(_ phase: Phase) -> [String] { entry.phaseValues(phase) }
@@ -162,16 +172,25 @@ public struct ProjectionLine: Sendable, JSONRenderable {
         Self.write(state, vocabularies: vocabularies, to: &writer)
     }
 
+    /// Appends to `bytes` what ``write(to:)`` writes for `ProjectionLine(state, vocabularies:
+    /// vocabularies)` and a `\n`: how a replay renders every job's line into one buffer, with
+    /// the writer's setup and its last flush in this module, inlined with the line's writes.
+    package static func appendLine(_ state: JobState, vocabularies: [Vocabulary], to bytes: inout [UInt8]) {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        var writer = JSONWriter(continuing: consume taken)
+        write(state, vocabularies: vocabularies, to: &writer)
+        writer.text(byte: UInt8(ascii: "\n"))
+        bytes = writer.finish()
+    }
+
     /// What ``write(to:)`` writes for `ProjectionLine(state, vocabularies: vocabularies)`,
     /// without making one (a replay writes a line per job).
     package static func write(_ state: JobState, vocabularies: [Vocabulary], to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("job")
         writer.jobID(state.job)
-        for vocabulary in vocabularies {
-            writer.plainKey(vocabulary.rawValue)
-            vocabulary.write(state, to: &writer)
-        }
+        for vocabulary in vocabularies { vocabulary.writeMember(state, to: &writer) }
         writer.endObject()
     }
 }

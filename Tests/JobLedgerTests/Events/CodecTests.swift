@@ -155,6 +155,49 @@ import Testing
         let error = try? #require(throws: JobLedgerError.self) { try RecordedEvent(jsonLine: line) }
         #expect(error?.message.contains("nesting deeper than 128") == true)
     }
+
+    /// The writer's commas: one between the elements of every container at every depth (below
+    /// and past 64), one after a closed container that has a sibling, none after a key, none
+    /// inside an empty container. The expected text is built here, without the writer.
+    @Test func writerPutsOneCommaBetweenElementsAtEveryDepth() throws {
+        func tree(_ depth: Int) -> JSONValue {
+            guard depth > 0 else { return ["leaf": 7] }
+            let inner = tree(depth - 1)
+            return depth % 2 == 0 ? ["a": 1, "b": inner, "c": [:], "d": [inner.isObject ? 2 : 3]] : [[], inner, "x", [1, 2]]
+        }
+        func text(_ value: JSONValue) -> String {
+            switch value {
+            case .int(let int): "\(int)"
+            case .string(let string): "\"\(string)\""
+            case .array(let elements): "[" + elements.map(text).joined(separator: ",") + "]"
+            case .object(let object): "{" + object.entries.map { "\"\($0.key)\":" + text($0.value) }.joined(separator: ",") + "}"
+            default: "unexpected"
+            }
+        }
+        for depth in [0, 1, 2, 63, 64, 65, 66, 130] {
+            let value = tree(depth)
+            #expect(value.description == text(value), "depth \(depth)")
+        }
+        let readable = tree(100)
+        #expect(try JSONValue(parsing: readable.description) == readable)
+    }
+
+    /// The writer's integers (written two digits at a time) are Swift's decimal text: every
+    /// value up to 10,000 and its negation, powers of ten and their neighbours, the extremes.
+    @Test func writerWritesIntegersAsSwiftDoes() {
+        var values = Array(-10_000...10_000) + [Int.max, Int.min, Int.max - 1, Int.min + 1]
+        var power = 1
+        while power <= Int.max / 10 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power + 1, -power, -power - 1]
+        }
+        let wrong = values.filter { JSONValue.int($0).description != String($0) }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+}
+
+extension JSONValue {
+    fileprivate var isObject: Bool { if case .object = self { true } else { false } }
 }
 
 @Suite struct TimestampTests {
