@@ -683,9 +683,8 @@ struct FileReplay {
         }
     }
 
-    /// Frees a state: here, where its type is known, rather than through the generic destroy
-    /// of an optional that the caller's `take()` would otherwise leave it to (a tenth of a job's
-    /// rendering).
+    /// Renders a state moved out of its slot, and lets it go: the caller keeps no optional
+    /// temporary of it, whose destruction went through the runtime's generic value witnesses.
     @inline(never)
     private static func render(_ state: consuming JobState, with render: Replay.Render, into bytes: inout [UInt8]) {
         render(state, &bytes)
