@@ -305,7 +305,7 @@ public final class DirectoryStore: EventStore {
             }
             return recorded
         }
-        return recorded.flatMap { $0 }
+        return recorded.flattened()
     }
 
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {

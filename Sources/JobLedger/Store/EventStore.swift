@@ -97,6 +97,17 @@ func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: Job
     return groups
 }
 
+extension Array where Element == [RecordedEvent] {
+    /// The events of every group in order, in one array sized once (`flatMap` grows its array by
+    /// doubling, copying every event so far each time: a batch of 16,384 events copied 32,000).
+    func flattened() -> [RecordedEvent] {
+        var all: [RecordedEvent] = []
+        all.reserveCapacity(reduce(0) { $0 + $1.count })
+        for events in self { all.append(contentsOf: events) }
+        return all
+    }
+}
+
 /// The positions of `groups` in job id order: the order in which a batch takes the jobs' locks.
 func lockOrder(_ groups: [(job: JobID, events: [PendingEvent])]) -> [Int] {
     groups.indices.sorted { groups[$0].job < groups[$1].job }

@@ -66,7 +66,7 @@ public final class InMemoryStore: EventStore {
             return recorded
         }
         AppendSignals.notify(self, groups.map(\.job))  // wakes subscriptions
-        return recorded.flatMap { $0 }
+        return recorded.flattened()
     }
 
     public func events(of job: JobID) throws(JobLedgerError) -> [RecordedEvent] {
