@@ -51,7 +51,7 @@ struct JobTable {
         return h ^ (h >> 31)
     }
 
-    /// A hash of `job` for a table searched only by id (``find(_:hash:)-(JobID,_)``), never by
+    /// A hash of `job` for a table searched only by id (`find(_ job: JobID, hash:)`), never by
     /// bytes: a UUID's two words mixed, without spelling its text.
     @inline(__always)
     static func hash(_ job: JobID) -> UInt64 {
@@ -89,7 +89,8 @@ struct JobTable {
         }
     }
 
-    /// Adds `id`, not yet in the table, whose bytes hash to `hash`; returns its index.
+    /// Adds `id`, not yet in the table, under `hash`: the hash of its bytes, or in a table
+    /// searched only by id, `hash(_ job: JobID)`'s. Returns its index.
     mutating func insert(_ id: JobID, hash: UInt64) -> Int {
         if (ids.count + 1) * 2 > buckets.count { grow() }
         let entry = ids.count
