@@ -65,8 +65,6 @@ struct LineNames: @unchecked Sendable {
             }
         }
 
-        /// The name at `p` (followed by its closing quote when `quoted`, else exactly `p[0..<n]`),
-        /// and its length (with the quote when `quoted`).
         /// Whether the name and its closing quote start `raw[0..<n]` (`n` ≥ 8), whose first word is `w0`.
         @inline(__always)
         static func matches(_ name: UnsafeMutablePointer<Name<Value>>, _ raw: UnsafeRawPointer, _ w0: UInt64, _ n: Int) -> Bool {
@@ -97,6 +95,8 @@ struct LineNames: @unchecked Sendable {
             return nil
         }
 
+        /// The name at `p` (followed by its closing quote when `quoted`, else exactly `p[0..<n]`),
+        /// and its length (with the quote when `quoted`).
         @inline(__always)
         func find(_ p: UnsafePointer<UInt8>, _ n: Int, quoted: Bool) -> (Value, Int)? {
             if quoted, n >= 8 {

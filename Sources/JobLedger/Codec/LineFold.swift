@@ -49,15 +49,12 @@ extension EventLineDecoder {
         }
     }
 
-    /// Whether the line's job is `job`: a byte comparison, unless the line escapes characters
-    /// (which a job id never needs, but JSON allows).
+    /// Whether the line's job is `job`: its bytes compared with the id (``JobID/hasText(_:)``),
+    /// unless the line escapes characters (which a job id never needs, but JSON allows).
     @inline(__always)
     func jobIs(_ job: JobID, _ base: UnsafePointer<UInt8>) -> Bool {
         if !self.job.escaped {
-            return job.withUTF8 { expected in
-                expected.count == self.job.end - self.job.start
-                    && memcmp(expected.baseAddress!, base + self.job.start, expected.count) == 0
-            }
+            return job.hasText(UnsafeBufferPointer(start: base + self.job.start, count: self.job.end - self.job.start))
         }
         return jobText(base) == job.rawValue
     }

@@ -232,11 +232,10 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         let high: UInt64 = 0x8080_8080_8080_8080
         guard word & high == 0 else { return false }
         @inline(__always) func lanes(_ byte: UInt64) -> UInt64 { byte &* 0x0101_0101_0101_0101 }
-        @inline(__always) func within(_ x: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 { lanesWithin(x, lo, hi) }
         // A-Z and a-z are one range once bit 5 is set; `_` is the one byte that then joins them
         // wrongly (0x5F | 0x20 = 0x7F is outside a-z), so it is tested apart.
-        let letters = within(word | lanes(0x20), 0x61, 0x7A)
-        let digitsAndPunctuation = within(word, 0x30, 0x39) | within(word, 0x2D, 0x2E)
+        let letters = lanesWithin(word | lanes(0x20), 0x61, 0x7A)
+        let digitsAndPunctuation = lanesWithin(word, 0x30, 0x39) | lanesWithin(word, 0x2D, 0x2E)
         let underscore = ~((word ^ lanes(0x5F)) &+ lanes(0x7F)) & high
         return letters | digitsAndPunctuation | underscore == high
     }

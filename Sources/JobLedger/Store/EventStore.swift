@@ -65,8 +65,7 @@ func withEveryLock<Job: GuardedJob, Result: Sendable>(
 }
 
 /// A batch grouped by job: one entry per job, in order of first appearance, with all its events
-/// in order; entries without events are left out (they append nothing). Each entry's job is
-/// looked up by its id's bytes (a lookup costs about what comparing two ids as `String`s did).
+/// in order; entries without events are left out (they append nothing).
 func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: JobID, events: [PendingEvent])] {
     var groups: [(job: JobID, events: [PendingEvent])] = []
     // Found in a ``JobTable`` by id (a few multiplications and a compare of two words for a

@@ -64,14 +64,7 @@ struct JobTable {
     /// The index of the job with these bytes, if known.
     @inline(__always)
     func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
-        let mask = buckets.count - 1
-        var bucket = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = Int(buckets[bucket])
-            if entry < 0 { return nil }
-            if hashes[entry] == hash && ids[entry].hasText(key) { return entry }
-            bucket = (bucket + 1) & mask
-        }
+        find(hash: hash) { ids[$0].hasText(key) }
     }
 
     /// The index of `job`, whose bytes hash to `hash`, if known: compared as ids, so its text
@@ -79,12 +72,18 @@ struct JobTable {
     /// others' tables).
     @inline(__always)
     func find(_ job: JobID, hash: UInt64) -> Int? {
+        find(hash: hash) { ids[$0] == job }
+    }
+
+    /// The first entry with `hash` that `matches`, probing from the hash's bucket.
+    @inline(__always)
+    private func find(hash: UInt64, matches: (Int) -> Bool) -> Int? {
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = Int(buckets[bucket])
             if entry < 0 { return nil }
-            if hashes[entry] == hash && ids[entry] == job { return entry }
+            if hashes[entry] == hash && matches(entry) { return entry }
             bucket = (bucket + 1) & mask
         }
     }
