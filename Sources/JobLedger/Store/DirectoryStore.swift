@@ -89,6 +89,8 @@ public final class DirectoryStore: EventStore {
         case nil: throw JobLedgerError(.io, "no such directory", file: directory)
         case .file, .symlink, .other: throw JobLedgerError(.io, "not a directory", file: directory)
         }
+        // Appends a crash left only in a journal go back into their logs before anything is read.
+        try JournalRecovery.recover(directory, writing: mode == .readWrite)
         commit = mode == .readWrite && durability == .fsync ? try GroupCommit(directory: directory) : nil
     }
 
@@ -174,7 +176,7 @@ public final class DirectoryStore: EventStore {
                 // One sync with every append waiting at this moment, this job's locks held until
                 // it completes. A log that was empty may be new (made now, or by a first append
                 // that then failed or crashed): its directory entry must be durable too.
-                try commit?.sync([(fd, file)], newEntry: created || oldSize == 0)
+                try commit?.sync([GroupCommit.Write(fd: fd, path: file, offset: oldSize, bytes: bytes)], newEntry: created || oldSize == 0)
             } catch {
                 // Not acknowledged: take back whatever part reached the file, and a log made
                 // for this append (others check, after locking, that a log is still linked).
@@ -287,7 +289,12 @@ public final class DirectoryStore: EventStore {
                     }
                     written += 1
                 }
-                try commit?.sync(sorted.indices.map { (descriptors[$0], caches[$0].pointee.reader.path) }, newEntry: created)
+                try commit?.sync(
+                    sorted.indices.map {
+                        GroupCommit.Write(
+                            fd: descriptors[$0], path: caches[$0].pointee.reader.path, offset: caches[$0].pointee.reader.offset,
+                            bytes: pending[$0].bytes)
+                    }, newEntry: created)
             } catch {
                 for position in 0..<min(written + 1, sorted.count) {
                     let file = caches[position].pointee.reader.path

@@ -137,6 +137,19 @@ enum FileIO {
         try result.get()
     }
 
+    /// Writes all of `bytes` at `offset` (the descriptor must not be `O_APPEND`).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, _ path: String) throws(JobLedgerError) {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("write", path)
+            }
+            written += n
+        }
+    }
+
     static func sync(_ fd: Int32, _ path: String) throws(JobLedgerError) {
         while fsync(fd) != 0 {
             if errno == EINTR { continue }
@@ -216,9 +229,9 @@ enum FileIO {
     }
 
     /// The entries of a directory, sorted bytewise by name, without `.` and `..`, and with
-    /// `hidden` false without any name starting with `.` (a directory of a store can hold a
-    /// hundred thousand logs: the names are tested and sorted as bytes).
-    static func listing(of path: String, hidden: Bool = false) throws(JobLedgerError) -> [Entry] {
+    /// `hidden` false without any name starting with `.` but `keeping` (a directory of a store can
+    /// hold a hundred thousand logs: the names are tested and sorted as bytes).
+    static func listing(of path: String, hidden: Bool = false, keeping: String? = nil) throws(JobLedgerError) -> [Entry] {
         guard let dir = opendir(path) else { throw failure("list directory", path) }
         defer { closedir(dir) }
         var entries: [Entry] = []
@@ -232,7 +245,8 @@ enum FileIO {
                 let name = UnsafeRawBufferPointer(rebasing: raw[..<length])
                 guard length > 0 else { return false }
                 if name[0] == UInt8(ascii: ".") {
-                    guard hidden, length > 2 || (length == 2 && name[1] != UInt8(ascii: ".")) else { return false }
+                    let kept = keeping.map { name.elementsEqual($0.utf8) } ?? false
+                    guard kept || hidden, length > 2 || (length == 2 && name[1] != UInt8(ascii: ".")) else { return false }
                 }
                 let isLog = length > log.count && name[(length - log.count)...].elementsEqual(log)
                 entries.append(Entry(name: String(decoding: name, as: UTF8.self), type: type, isLog: isLog))

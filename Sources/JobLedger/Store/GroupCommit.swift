@@ -26,8 +26,17 @@ import Darwin
 package final class GroupCommit: @unchecked Sendable {
     /// One append waiting for its sync, woken by its own condition variable (so finishing a sync
     /// wakes its group and the next leader, not every waiting appender).
+    /// What an appender wrote to one log: the descriptor, the path, the bytes and where they
+    /// start, so that the group's sync can journal them.
+    struct Write {
+        let fd: Int32
+        let path: String
+        let offset: Int64
+        let bytes: [UInt8]
+    }
+
     private final class Member {
-        let files: [(fd: Int32, path: String)]
+        let files: [Write]
         let newEntry: Bool
         let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
         // Under the group's mutex:
@@ -37,7 +46,7 @@ package final class GroupCommit: @unchecked Sendable {
         /// Chosen to lead the next sync.
         var leads = false
 
-        init(files: [(fd: Int32, path: String)], newEntry: Bool) {
+        init(files: [Write], newEntry: Bool) {
             self.files = files
             self.newEntry = newEntry
             condition.initialize(to: pthread_cond_t())
@@ -61,6 +70,11 @@ package final class GroupCommit: @unchecked Sendable {
     /// Syncs run so far, and the fault consulted after each (tests only: see ``failSyncs(_:)``).
     private var syncs = 0
     private var fault: Fault?
+    // Used by the leader only (one at a time):
+    /// The journal, made by the first group it takes.
+    private var journal: Journal?
+    /// False once a journal could not be made: groups of several logs then take a `syncfs`.
+    private var journalAllowed = true
 
     /// A test's stand-in for a failing disk: called after the real sync of a group with the
     /// sync's number (1, 2, …) and the group's size; an error it returns is taken as the sync's.
@@ -74,6 +88,9 @@ package final class GroupCommit: @unchecked Sendable {
     }
 
     deinit {
+        // The journal is no longer needed once every log is durable; if the last sync fails, it
+        // stays for recovery.
+        if let journal, let syncfs = FileIO.syncfs, syncfs(directoryFD) == 0 { journal.remove() }
         if directoryFD >= 0 { close(directoryFD) }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
@@ -83,7 +100,7 @@ package final class GroupCommit: @unchecked Sendable {
     /// entries) before calling; returns when a sync that started after the call has completed.
     /// The descriptors must stay open, and the caller's locks held, until this returns.
     /// - Throws: the sync's `io_error` (the caller takes its bytes back).
-    func sync(_ files: [(fd: Int32, path: String)], newEntry: Bool) throws(JobLedgerError) {
+    func sync(_ files: [Write], newEntry: Bool) throws(JobLedgerError) {
         let me = Member(files: files, newEntry: newEntry)
         pthread_mutex_lock(mutex)
         waiting.append(me)
@@ -101,7 +118,7 @@ package final class GroupCommit: @unchecked Sendable {
             syncs += 1
             let (number, fault) = (syncs, fault)
             pthread_mutex_unlock(mutex)
-            let failure = Self.sync(group, directory: directory, directoryFD: directoryFD) ?? fault?(number, group.count)
+            let failure = sync(group, number: number, fault: fault)
             pthread_mutex_lock(mutex)
             let finished = failure == nil ? group : group + waiting
             if failure != nil { waiting = [] }
@@ -137,23 +154,63 @@ package final class GroupCommit: @unchecked Sendable {
         return waiting.count
     }
 
-    /// One sync for a whole group; the error if it failed.
-    private static func sync(_ group: [Member], directory: String, directoryFD: Int32) -> JobLedgerError? {
-        let files = group.flatMap(\.files)
+    /// One sync for a whole group (run by its leader alone); the error if it failed, or if the
+    /// test's fault says it failed (then a journaled group's records are taken back too).
+    private func sync(_ group: [Member], number: Int, fault: Fault?) -> JobLedgerError? {
+        let files = group.count == 1 ? group[0].files : group.flatMap(\.files)
         let newEntry = group.contains { $0.newEntry }
         do throws(JobLedgerError) {
-            if files.count > 1, let syncfs = FileIO.syncfs {
+            if files.count == 1 {
+                try FileIO.sync(files[0].fd, files[0].path)
+                if newEntry { try FileIO.syncDirectory(directory) }
+            } else if let journaled = try journal(files) {
+                let failure = fault?(number, group.count)
+                if failure != nil { journal?.takeBack(journaled) }
+                return failure
+            } else if let syncfs = FileIO.syncfs {
                 while syncfs(directoryFD) != 0 {
                     if errno == EINTR { continue }
                     throw FileIO.failure("sync the file system of", directory)
                 }
-                return nil
+                // Every log is durable now, including those only the journal covered.
+                journal?.empty()
+            } else {
+                for file in files { try FileIO.sync(file.fd, file.path) }
+                if newEntry { try FileIO.syncDirectory(directory) }
             }
-            for file in files { try FileIO.sync(file.fd, file.path) }
-            if newEntry { try FileIO.syncDirectory(directory) }
-            return nil
+            return fault?(number, group.count)
         } catch {
             return error
         }
+    }
+
+    /// Journals a group's writes with one `fdatasync` (``Journal``), if it takes them; the bytes
+    /// journaled, or `nil` if the group must be synced otherwise: no `syncfs` to empty the journal
+    /// with, a journal that cannot be made here, a group too large, or a checkpoint due.
+    private func journal(_ files: [Write]) throws(JobLedgerError) -> Int? {
+        guard FileIO.syncfs != nil, journalAllowed else { return nil }
+        var size = 0
+        for file in files { size += JournalRecord.headerSize + Self.name(of: file.path).count + file.bytes.count }
+        if journal == nil {
+            do throws(JobLedgerError) {
+                journal = try Journal(store: directory)
+            } catch {
+                journalAllowed = false
+                return nil
+            }
+        }
+        guard let journal, journal.takes(size) else { return nil }
+        var records: [UInt8] = []
+        records.reserveCapacity(size)
+        for file in files { JournalRecord.encode(name: Self.name(of: file.path), offset: file.offset, bytes: file.bytes, into: &records) }
+        try journal.write(records)
+        return records.count
+    }
+
+    /// A log's file name: what follows the last `/` of its path.
+    private static func name(of path: String) -> Substring.UTF8View {
+        let utf8 = path.utf8
+        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...].utf8 }
+        return path[utf8.index(after: slash)...].utf8
     }
 }

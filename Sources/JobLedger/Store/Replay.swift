@@ -173,7 +173,15 @@ public struct Replay: Sendable {
     }
 
     private static func walk(_ directory: String, threads: Int, into files: inout [LogFile]) throws(JobLedgerError) {
-        let entries = try FileIO.listing(of: directory)
+        var entries = try FileIO.listing(of: directory, keeping: Journal.folderName)
+        if let journals = entries.firstIndex(where: { $0.name == Journal.folderName }) {
+            // A store's: what a crash left only in its journals goes back into the logs first
+            // (where the directory cannot be written, a replay missing them is refused).
+            entries.remove(at: journals)
+            if try JournalRecovery.recover(directory, writing: access(directory, W_OK) == 0) > 0 {
+                entries = try FileIO.listing(of: directory)
+            }
+        }
         // What the entry's type from the directory leaves open is asked of the file system (on
         // several threads): a log's size, and any entry of unknown type.
         let unknown = UInt8(DT_UNKNOWN)
