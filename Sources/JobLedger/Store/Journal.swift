@@ -20,7 +20,7 @@ import Darwin
 /// never recovered) and removed, after a `syncfs`, when the store is released.
 ///
 /// Only the leader of a group commit uses it, one at a time (``GroupCommit``), so it has no lock.
-final class Journal {
+package final class Journal {
     /// A group of at most this many bytes goes to the journal; a larger one (a big batch) is
     /// synced with `syncfs`, which is then no dearer than writing its bytes twice.
     static let groupBytes = 1 << 20
@@ -28,7 +28,7 @@ final class Journal {
     /// journal emptied (a checkpoint): recovery never reads more than this.
     static let checkpointBytes: Int64 = 8 << 20
     /// The folder of journals inside a store, and a journal's name prefix.
-    static let folderName = ".jobledger"
+    package static let folderName = ".jobledger"
     static let namePrefix = "journal-"
 
     let path: String
@@ -144,17 +144,23 @@ final class Journal {
 /// On disk, little-endian: `JLJ1`, the CRC-32 of everything after it, the name's length (2 bytes),
 /// the bytes' length (4), the offset (8), the name, the bytes. A record cut short, or whose CRC
 /// does not match, ends the journal (a group whose write a crash cut was never acknowledged).
-struct JournalRecord: Equatable, Sendable {
-    var name: String
-    var offset: Int64
-    var bytes: [UInt8]
+package struct JournalRecord: Equatable, Sendable {
+    package var name: String
+    package var offset: Int64
+    package var bytes: [UInt8]
+
+    package init(name: String, offset: Int64, bytes: [UInt8]) {
+        self.name = name
+        self.offset = offset
+        self.bytes = bytes
+    }
 
     static let magic: [UInt8] = Array("JLJ1".utf8)
     /// magic, CRC, name length, bytes length, offset.
     static let headerSize = 4 + 4 + 2 + 4 + 8
 
     /// The record's encoding, appended to `out`.
-    func encode(into out: inout [UInt8]) {
+    package func encode(into out: inout [UInt8]) {
         Self.encode(name: name.utf8, offset: offset, bytes: bytes, into: &out)
     }
 
@@ -185,7 +191,7 @@ struct JournalRecord: Equatable, Sendable {
     }
 
     /// The whole, intact records at the start of `journal`, and where they end.
-    static func decode(_ journal: [UInt8]) -> (records: [JournalRecord], end: Int) {
+    package static func decode(_ journal: [UInt8]) -> (records: [JournalRecord], end: Int) {
         var records: [JournalRecord] = []
         var at = 0
         let all = journal[...]
@@ -210,7 +216,7 @@ struct JournalRecord: Equatable, Sendable {
 }
 
 /// CRC-32 (IEEE 802.3, the polynomial of zlib and PNG), a byte at a time through a table.
-enum CRC32 {
+package enum CRC32 {
     static let table: [UInt32] = (0..<256).map { index in
         var value = UInt32(index)
         for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
@@ -225,7 +231,7 @@ enum CRC32 {
         return crc ^ 0xFFFF_FFFF
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBufferPointer { checksum($0) } }
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBufferPointer { checksum($0) } }
 }
 
 /// Puts back into their logs the appends that only a journal holds: after a machine crash, a log
@@ -244,14 +250,14 @@ enum CRC32 {
 /// - a record that starts past the end of its log means bytes acknowledged before it are lost:
 ///   `corrupt_log`, and nothing more is changed.
 /// Then the restored logs and the directory are synced and the recovered journals removed.
-enum JournalRecovery {
+package enum JournalRecovery {
     /// Recovers the journals of `store`; with `writing` false (a read-only store), only checks that
     /// nothing is missing.
     /// - Returns: how many records were written back.
     /// - Throws: `io_error` if a read-only check finds bytes to put back, or a file cannot be read
     ///   or written; `corrupt_log` for a gap.
     @discardableResult
-    static func recover(_ store: String, writing: Bool) throws(JobLedgerError) -> Int {
+    package static func recover(_ store: String, writing: Bool) throws(JobLedgerError) -> Int {
         let folder = Journal.folder(of: store)
         switch FileIO.kind(of: folder, followLinks: false) {
         case nil: return 0
@@ -278,69 +284,80 @@ enum JournalRecovery {
             let bytes = try FileIO.read(fd, at: 0, count: Int(try FileIO.size(fd, path)), path)
             for record in JournalRecord.decode(bytes).records { byLog[record.name, default: []].append((record, path)) }
         }
-        var restored = 0
+        // Every log is checked before any is written, so that a gap in one changes nothing.
+        var lacking: [(job: JobID, path: String, records: [(record: JournalRecord, journal: String)])] = []
         for name in byLog.keys.sorted() {
             // A stable sort: records at one offset stay in journal order.
-            let records = byLog[name]!.enumerated().sorted { ($0.element.record.offset, $0.offset) < ($1.element.record.offset, $1.offset) }
-                .map(\.element)
-            restored += try restore(records, log: name, in: store, writing: writing)
+            let records = byLog[name]!.enumerated()
+                .sorted { ($0.element.record.offset, $0.offset) < ($1.element.record.offset, $1.offset) }.map(\.element)
+            guard name.hasSuffix(".jsonl"), let job = JobID(validating: String(name.dropLast(6))), job.fileName == name else {
+                throw JobLedgerError(.corruptLog, "a journal names \"\(name)\", which is not a job's log", file: records[0].journal)
+            }
+            let path = store.hasSuffix("/") ? store + name : store + "/" + name
+            // Without a lock: an acknowledged byte never changes, so one present stays. (A live
+            // writer cannot have appended to a log that lacks acknowledged bytes: it recovered the
+            // store before its first append.)
+            guard let fd = try FileIO.open(path, O_RDONLY) else {
+                if records[0].record.offset > 0 { try gap(records[0], size: 0, job: job, path: path) }
+                lacking.append((job, path, records))
+                continue
+            }
+            defer { close(fd) }
+            if try missing(records, fd: fd, path: path, job: job) != nil { lacking.append((job, path, records)) }
         }
-        guard writing else { return restored }
+        if let first = lacking.first, !writing {
+            throw JobLedgerError(
+                .io, "the store was not closed (a crash) and an acknowledged append is only in its journal \(first.records[0].journal): "
+                    + "open the store read-write once to put it back", job: first.job.rawValue, file: first.path)
+        }
+        guard writing else { return 0 }
+        var restored = 0
+        for (job, path, records) in lacking { restored += try restore(records, job: job, path: path) }
         if restored > 0 { try FileIO.syncDirectory(store) }
         for journal in journals { unlink(journal.path) }
         if !journals.isEmpty { try FileIO.syncDirectory(folder) }
         return restored
     }
 
-    /// Restores one log's records (in offset order); how many were written back.
+    /// Writes back one log's missing records (in offset order), under its lock; how many.
     private static func restore(
-        _ records: [(record: JournalRecord, journal: String)], log name: String, in store: String, writing: Bool
+        _ records: [(record: JournalRecord, journal: String)], job: JobID, path: String
     ) throws(JobLedgerError) -> Int {
-        guard name.hasSuffix(".jsonl"), let job = JobID(validating: String(name.dropLast(6))), job.fileName == name else {
-            throw JobLedgerError(.corruptLog, "a journal names \"\(name)\", which is not a job's log", file: records[0].journal)
-        }
-        let path = store.hasSuffix("/") ? store + name : store + "/" + name
-        // First without a lock: an acknowledged byte never changes, so one present is final. (A
-        // live writer cannot have appended to a log that lacks acknowledged bytes: it recovered
-        // the store first.)
-        if let fd = try FileIO.open(path, O_RDONLY) {
-            defer { close(fd) }
-            if try missing(records, fd: fd, path: path, job: job) == nil { return 0 }
-        }
-        guard writing else {
-            throw JobLedgerError(
-                .io, "the store was not closed (a crash) and an acknowledged append is only in its journal \(records[0].journal): "
-                    + "open the store read-write once to put it back", job: job.rawValue, file: path)
-        }
         guard let fd = try FileIO.open(path, O_RDWR | O_CREAT) else { return 0 }
         defer { close(fd) }
         try FileIO.lock(fd, LOCK_EX, path)
         var restored = 0
-        while let (index, size) = try missing(records, fd: fd, path: path, job: job) {
+        var next = 0
+        while let (index, size) = try missing(records, from: next, fd: fd, path: path, job: job) {
             let record = records[index].record
             let present = try FileIO.read(fd, at: record.offset, count: Int(min(size - record.offset, Int64(record.bytes.count))), path)
             try FileIO.writeAll(fd, record.bytes, at: record.offset, path)
             // Bytes that differ were never acknowledged, nor is anything after them.
             if !record.bytes.starts(with: present) { try FileIO.truncate(fd, to: record.offset + Int64(record.bytes.count), path) }
             restored += 1
+            next = index + 1
         }
         if restored > 0 { try FileIO.sync(fd, path) }
         return restored
     }
 
-    /// The first record whose bytes the log lacks, and the log's size; `nil` if it has them all.
+    private static func gap(_ first: (record: JournalRecord, journal: String), size: Int64, job: JobID, path: String) throws(JobLedgerError) {
+        throw JobLedgerError(
+            .corruptLog,
+            "the journal \(first.journal) holds an acknowledged append at byte \(first.record.offset), but the log has only \(size) bytes: "
+                + "bytes acknowledged before it are lost", job: job.rawValue, file: path)
+    }
+
+    /// The first record from `start` on whose bytes the log lacks, and the log's size; `nil` if it
+    /// has them all.
     /// - Throws: `corrupt_log` if that record starts past the log's end.
     private static func missing(
-        _ records: [(record: JournalRecord, journal: String)], fd: Int32, path: String, job: JobID
+        _ records: [(record: JournalRecord, journal: String)], from start: Int = 0, fd: Int32, path: String, job: JobID
     ) throws(JobLedgerError) -> (index: Int, size: Int64)? {
         let size = try FileIO.size(fd, path)
-        for (index, (record, journal)) in records.enumerated() {
-            guard record.offset <= size else {
-                throw JobLedgerError(
-                    .corruptLog,
-                    "the journal \(journal) holds an acknowledged append at byte \(record.offset), but the log has only \(size) bytes: "
-                        + "bytes acknowledged before it are lost", job: job.rawValue, file: path)
-            }
+        for index in start..<records.count {
+            let (record, journal) = records[index]
+            if record.offset > size { try gap((record, journal), size: size, job: job, path: path) }
             let end = record.offset + Int64(record.bytes.count)
             if end > size { return (index, size) }
             if try FileIO.read(fd, at: record.offset, count: record.bytes.count, path) != record.bytes { return (index, size) }
