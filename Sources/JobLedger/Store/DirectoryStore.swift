@@ -52,14 +52,33 @@ public final class DirectoryStore: EventStore {
             var opened = false
             /// Where the last reported torn tail began, so each is reported once.
             var reportedTornAt: Int64?
+            /// The log opened for appending, kept between single appends (unlocked between them)
+            /// so that an append costs no `open` or `close`; `-1` if none (see
+            /// ``DirectoryStore/keptDescriptors``).
+            var appendFD: Int32 = -1
         }
         /// Held through an append's write and sync (``GroupCommit``), so a lock whose waiters sleep.
         let cache: OSLock<Cache>
         /// The log's path (the store's ``DirectoryStore/path(of:)``, made once).
         let path: String
-        init(_ reader: JobLogReader) {
+        /// The log's file name in the store, as its journal records name it.
+        let name: [UInt8]
+        /// The store's count of kept descriptors, given back when this handle goes.
+        let kept: KeptDescriptors
+        init(_ reader: JobLogReader, kept: KeptDescriptors) {
             cache = OSLock(Cache(reader: reader))
             path = reader.path
+            name = Array(reader.job.fileName.utf8)
+            self.kept = kept
+        }
+
+        deinit {
+            cache.withLock { cache in
+                if cache.appendFD >= 0 {
+                    close(cache.appendFD)
+                    kept.count.subtract(1, ordering: .relaxed)
+                }
+            }
         }
 
         func withValue<Result: Sendable>(_ body: (inout Cache) throws(JobLedgerError) -> Result) throws(JobLedgerError) -> Result {
@@ -68,6 +87,22 @@ public final class DirectoryStore: EventStore {
     }
 
     private let handles = OSLock<[JobID: JobHandle]>([:])
+
+    /// How many logs a store keeps open for appending between appends: at most ``limit``, so a
+    /// store of a hundred thousand jobs does not run out of descriptors (the others are opened
+    /// and closed by every append, as before).
+    final class KeptDescriptors: Sendable {
+        static let limit = 512
+        let count = Atomic<Int>(0)
+
+        /// Takes one of the places; false if all are taken.
+        func take() -> Bool {
+            if count.add(1, ordering: .relaxed).newValue <= Self.limit { return true }
+            count.subtract(1, ordering: .relaxed)
+            return false
+        }
+    }
+    private let kept = KeptDescriptors()
     /// The syncs of a durable read-write store.
     private let commit: GroupCommit?
 
@@ -110,7 +145,7 @@ public final class DirectoryStore: EventStore {
         handles.withLock { handles in
             jobs.map { job in
                 if let handle = handles[job] { return handle }
-                let handle = JobHandle(JobLogReader(job: job, path: path(of: job)))
+                let handle = JobHandle(JobLogReader(job: job, path: path(of: job)), kept: kept)
                 handles[job] = handle
                 return handle
             }
@@ -140,7 +175,7 @@ public final class DirectoryStore: EventStore {
         return try handle.cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
             var created = false
             var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
-            var descriptor = try openLocked(job, file, create: false)
+            var descriptor = try lockedForAppend(&cache, job, file, create: false)
             if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
                 // rejected first append leaves no empty file behind.
@@ -151,11 +186,11 @@ public final class DirectoryStore: EventStore {
                 if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
                 let (state, recorded, bytes) = try folded(decision, onto: nil)
                 early = (decision, state, recorded, bytes)
-                descriptor = try openLocked(job, file, create: true)
+                descriptor = try lockedForAppend(&cache, job, file, create: true)
                 created = true
             }
             let (fd, size) = descriptor!
-            defer { close(fd) }
+            defer { release(&cache, fd) }
             let before = cache.reader.offset
             try catchUp(&cache, fd, size: size, exclusive: true)
             // Decide on the state as it is now; reuse the early decision if nothing changed.
@@ -176,12 +211,15 @@ public final class DirectoryStore: EventStore {
                 // One sync with every append waiting at this moment, this job's locks held until
                 // it completes. A log that was empty may be new (made now, or by a first append
                 // that then failed or crashed): its directory entry must be durable too.
-                try commit?.sync([GroupCommit.Write(fd: fd, path: file, offset: oldSize, bytes: bytes)], newEntry: created || oldSize == 0)
+                try commit?.sync([GroupCommit.Write(fd: fd, path: file, name: handle.name, offset: oldSize, bytes: bytes)], newEntry: created || oldSize == 0)
             } catch {
                 // Not acknowledged: take back whatever part reached the file, and a log made
                 // for this append (others check, after locking, that a log is still linked).
                 try? FileIO.truncate(fd, to: oldSize, file)
-                if oldSize == 0 { unlink(file) }
+                if oldSize == 0 {
+                    unlink(file)
+                    forget(&cache)
+                }
                 throw error.about(job: job.rawValue)
             }
             cache.reader.state = state
@@ -214,6 +252,42 @@ public final class DirectoryStore: EventStore {
                 throw error.about(job: job.rawValue)
             }
         }
+    }
+
+    /// ``openLocked(_:_:create:)`` through the handle's kept descriptor: locks it, if it still
+    /// names a log (a failed first append elsewhere may have unlinked it: then it is closed and the
+    /// log opened again), else opens the log and keeps the descriptor if there is room.
+    /// ``release(_:_:)`` ends the operation.
+    private func lockedForAppend(_ cache: inout JobHandle.Cache, _ job: JobID, _ file: String, create: Bool)
+        throws(JobLedgerError) -> (fd: Int32, size: Int64)?
+    {
+        if cache.appendFD >= 0 {
+            do throws(JobLedgerError) {
+                try FileIO.lock(cache.appendFD, LOCK_EX, file)
+                if let size = try FileIO.sizeIfLinked(cache.appendFD, file) { return (cache.appendFD, size) }
+            } catch {
+                forget(&cache)
+                throw error.about(job: job.rawValue)
+            }
+            forget(&cache)
+        }
+        guard let opened = try openLocked(job, file, create: create) else { return nil }
+        if kept.take() { cache.appendFD = opened.fd }
+        return opened
+    }
+
+    /// Ends an operation on a descriptor from ``lockedForAppend(_:_:_:create:)``: a kept one is
+    /// unlocked, another closed.
+    private func release(_ cache: inout JobHandle.Cache, _ fd: Int32) {
+        if fd == cache.appendFD { flock(fd, LOCK_UN) } else { close(fd) }
+    }
+
+    /// Closes the handle's kept descriptor (its log was unlinked), giving its place back.
+    private func forget(_ cache: inout JobHandle.Cache) {
+        guard cache.appendFD >= 0 else { return }
+        close(cache.appendFD)
+        cache.appendFD = -1
+        kept.count.subtract(1, ordering: .relaxed)
     }
 
     /// Appends a batch of several jobs' events: each job is brought up to date under its lock and
@@ -292,8 +366,8 @@ public final class DirectoryStore: EventStore {
                 try commit?.sync(
                     sorted.indices.map {
                         GroupCommit.Write(
-                            fd: descriptors[$0], path: caches[$0].pointee.reader.path, offset: caches[$0].pointee.reader.offset,
-                            bytes: pending[$0].bytes)
+                            fd: descriptors[$0], path: caches[$0].pointee.reader.path, name: handles[$0].name,
+                            offset: caches[$0].pointee.reader.offset, bytes: pending[$0].bytes)
                     }, newEntry: created)
             } catch {
                 for position in 0..<min(written + 1, sorted.count) {

@@ -98,6 +98,14 @@ enum FileIO {
         return open.st_dev == named.st_dev && open.st_ino == named.st_ino ? Int64(open.st_size) : nil
     }
 
+    /// The size of the open file `fd` unless it was unlinked since it was opened (`nil`): checked
+    /// on a descriptor kept open between appends after taking its lock, because a writer may
+    /// remove an empty log it created when its first append failed. One `fstat`.
+    static func sizeIfLinked(_ fd: Int32, _ path: String) throws(JobLedgerError) -> Int64? {
+        let open = try regularFile(fd, path)
+        return open.st_nlink > 0 ? Int64(open.st_size) : nil
+    }
+
     /// Takes an advisory lock (`LOCK_EX` or `LOCK_SH`) on the whole file, waiting for it.
     static func lock(_ fd: Int32, _ operation: Int32, _ path: String) throws(JobLedgerError) {
         while flock(fd, operation) != 0 {

@@ -23,10 +23,13 @@ import Darwin
 package final class Journal {
     /// A group of at most this many bytes goes to the journal; a larger one (a big batch) is
     /// synced with `syncfs`, which is then no dearer than writing its bytes twice.
-    static let groupBytes = 1 << 20
-    /// When the journal would grow past this, the group is synced with `syncfs` instead and the
-    /// journal emptied (a checkpoint): recovery never reads more than this.
-    static let checkpointBytes: Int64 = 8 << 20
+    static let groupBytes = 256 << 10
+    /// The journal's size, written (zeros) and synced when it is made, so that a group's
+    /// `fdatasync` writes only its records' blocks and never the file's size or block map (which
+    /// would take a commit of the file system's own journal). When a group would pass the end, it
+    /// is synced with `syncfs` instead and the journal starts again from its beginning (a
+    /// checkpoint): recovery never reads more than this.
+    static let checkpointBytes: Int64 = 1 << 20
     /// The folder of journals inside a store, and a journal's name prefix.
     package static let folderName = ".jobledger"
     static let namePrefix = "journal-"
@@ -54,7 +57,7 @@ package final class Journal {
         var made: (fd: Int32, path: String)?
         for attempt in 0..<1000 where made == nil {
             let candidate = folder + "/" + Self.namePrefix + "\(getpid())-\(Self.counter.next())-\(attempt)"
-            let fd = Glibc.open(candidate, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            let fd = Glibc.open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if fd >= 0 {
                 made = (fd, candidate)
             } else if errno != EEXIST && errno != EINTR {
@@ -65,6 +68,8 @@ package final class Journal {
         (fd, path) = made
         do throws(JobLedgerError) {
             try FileIO.lock(fd, LOCK_EX, path)
+            try FileIO.writeAll(fd, [UInt8](repeating: 0, count: Int(Self.checkpointBytes)), at: 0, path)
+            try FileIO.sync(fd, path)
             try FileIO.syncDirectory(folder)
         } catch {
             close(fd)
@@ -93,20 +98,20 @@ package final class Journal {
         !suspect && bytes <= Self.groupBytes && length + Int64(bytes) <= Self.checkpointBytes
     }
 
-    /// Appends `records` (whole, encoded) and makes them durable with one `fdatasync`. On failure
-    /// the journal is cut back to where it was, so a failed group's records cannot be replayed
-    /// into its logs; if even that fails, it is ``suspect``.
+    /// Writes `records` (whole, encoded) after the last ones and makes them durable with one
+    /// `fdatasync`. On failure they are overwritten with zeros, so a failed group's records
+    /// cannot be replayed into its logs; if even that fails, the journal is ``suspect``.
     func write(_ records: [UInt8]) throws(JobLedgerError) {
         let before = length
         do throws(JobLedgerError) {
-            try FileIO.writeAll(fd, records, path)
+            try FileIO.writeAll(fd, records, at: before, path)
             while fdatasync(fd) != 0 {
                 if errno == EINTR { continue }
                 throw FileIO.failure("sync", path)
             }
             length += Int64(records.count)
         } catch {
-            cut(to: before)
+            zero(from: before, count: records.count)
             throw error
         }
     }
@@ -115,19 +120,27 @@ package final class Journal {
     /// injected fault).
     func takeBack(_ bytes: Int) {
         length -= Int64(bytes)
-        cut(to: length)
+        zero(from: length, count: bytes)
     }
 
-    private func cut(to size: Int64) {
-        if ftruncate(fd, off_t(size)) != 0 { suspect = true }
+    private func zero(from offset: Int64, count: Int) {
+        do throws(JobLedgerError) {
+            try FileIO.writeAll(fd, [UInt8](repeating: 0, count: count), at: offset, path)
+        } catch {
+            suspect = true
+        }
     }
 
-    /// Empties the journal after a `syncfs` made every log durable.
+    /// Starts the journal again from its beginning, after a `syncfs` made every log durable: the
+    /// first record's mark is zeroed, which ends the journal there. (Older records further on,
+    /// found after newer ones once those are written, are of bytes that `syncfs` made durable:
+    /// recovery finds them in their logs and leaves them.)
     func empty() {
-        if ftruncate(fd, 0) == 0 {
+        do throws(JobLedgerError) {
+            try FileIO.writeAll(fd, [0, 0, 0, 0], at: 0, path)
             length = 0
             suspect = false
-        } else {
+        } catch {
             suspect = true
         }
     }
@@ -161,28 +174,30 @@ package struct JournalRecord: Equatable, Sendable {
 
     /// The record's encoding, appended to `out`.
     package func encode(into out: inout [UInt8]) {
-        Self.encode(name: name.utf8, offset: offset, bytes: bytes, into: &out)
+        Self.encode(name: Array(name.utf8), offset: offset, bytes: bytes, into: &out)
     }
 
     /// A record's encoding, appended to `out`, without making the record.
-    static func encode(name: some Collection<UInt8>, offset: Int64, bytes: [UInt8], into out: inout [UInt8]) {
+    static func encode(name: [UInt8], offset: Int64, bytes: [UInt8], into out: inout [UInt8]) {
         let start = out.count
-        out.append(contentsOf: Self.magic)
-        out.append(contentsOf: [0, 0, 0, 0])
-        Self.put(UInt64(name.count), bytes: 2, into: &out)
-        Self.put(UInt64(bytes.count), bytes: 4, into: &out)
-        Self.put(UInt64(bitPattern: offset), bytes: 8, into: &out)
+        // magic, CRC (filled in below), name length, bytes length, offset: little-endian.
+        var header: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &header) { raw in
+            raw.copyBytes(from: magic)
+            raw.storeBytes(of: UInt16(name.count).littleEndian, toByteOffset: 8, as: UInt16.self)
+            raw.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: 10, as: UInt32.self)
+            raw.storeBytes(of: UInt64(bitPattern: offset).littleEndian, toByteOffset: 14, as: UInt64.self)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[..<headerSize]))
+        }
         out.append(contentsOf: name)
         out.append(contentsOf: bytes)
-        let crc = out.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[(start + 8)...])) }
-        for i in 0..<4 { out[start + 4 + i] = UInt8(truncatingIfNeeded: crc >> (8 * i)) }
+        out.withUnsafeMutableBufferPointer { all in
+            let crc = CRC32.checksum(UnsafeBufferPointer(rebasing: all[(start + 8)...]))
+            UnsafeMutableRawBufferPointer(all).storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        }
     }
 
     var encodedSize: Int { Self.headerSize + name.utf8.count + bytes.count }
-
-    private static func put(_ value: UInt64, bytes count: Int, into out: inout [UInt8]) {
-        for i in 0..<count { out.append(UInt8(truncatingIfNeeded: value >> (8 * i))) }
-    }
 
     private static func get(_ bytes: ArraySlice<UInt8>, at start: Int, count: Int) -> UInt64 {
         var value: UInt64 = 0
