@@ -24,8 +24,6 @@ import Darwin
 /// its bytes back. Locks: the leader holds only its own job's lock while it syncs, and waiting
 /// never takes another lock, so appenders of different jobs cannot deadlock here.
 package final class GroupCommit: @unchecked Sendable {
-    /// One append waiting for its sync, woken by its own condition variable (so finishing a sync
-    /// wakes its group and the next leader, not every waiting appender).
     /// What an appender wrote to one log: the descriptor, the path and file name, the bytes and
     /// where they start, so that the group's sync can journal them.
     struct Write {
@@ -36,20 +34,23 @@ package final class GroupCommit: @unchecked Sendable {
         let bytes: [UInt8]
     }
 
-    private final class Member {
-        let files: [Write]
-        let newEntry: Bool
-        let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-        // Under the group's mutex:
+    /// The appends of one sync: those waiting for the next sync, until a leader takes them. Its
+    /// appenders wait on its own condition variable: one broadcast wakes the group when its sync
+    /// completes, and none of the appenders already waiting for the sync after it.
+    private final class Group {
+        // Under the group commit's mutex:
+        var writes: [Write] = []
+        var newEntry = false
+        var members = 0
         /// Set by the leader of the sync that covered it.
         var done = false
         var failure: JobLedgerError?
-        /// Chosen to lead the next sync.
-        var leads = false
+        /// Set when the group needs one of its appenders to lead its sync: the first to wake
+        /// takes it.
+        var needsLeader = false
+        let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-        init(files: [Write], newEntry: Bool) {
-            self.files = files
-            self.newEntry = newEntry
+        init() {
             condition.initialize(to: pthread_cond_t())
             pthread_cond_init(condition, nil)
         }
@@ -65,7 +66,8 @@ package final class GroupCommit: @unchecked Sendable {
     private let directoryFD: Int32
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     // Under the mutex:
-    private var waiting: [Member] = []
+    /// The appends waiting for the next sync.
+    private var waiting = Group()
     /// Whether a sync is running or its next leader is chosen.
     private var led = false
     /// Syncs run so far, and the fault consulted after each (tests only: see ``failSyncs(_:)``).
@@ -105,63 +107,66 @@ package final class GroupCommit: @unchecked Sendable {
     /// The descriptors must stay open, and the caller's locks held, until this returns.
     /// - Throws: the sync's `io_error` (the caller takes its bytes back).
     func sync(_ files: [Write], newEntry: Bool) throws(JobLedgerError) {
-        let me = Member(files: files, newEntry: newEntry)
         pthread_mutex_lock(mutex)
-        waiting.append(me)
+        let group = waiting
+        group.writes += files
+        group.newEntry = group.newEntry || newEntry
+        group.members += 1
         if led {
-            while !me.done && !me.leads { pthread_cond_wait(me.condition, mutex) }
+            while !group.done && !group.needsLeader { pthread_cond_wait(group.condition, mutex) }
+            if group.done {
+                pthread_mutex_unlock(mutex)
+                if let failure = group.failure { throw failure }
+                return
+            }
+            group.needsLeader = false
         } else {
             led = true
-            me.leads = true
         }
-        if me.done {
-            pthread_mutex_unlock(mutex)
-        } else {
-            lead(me)
-        }
-        if let failure = me.failure { throw failure }
+        lead(group)
+        if let failure = group.failure { throw failure }
     }
 
-    /// Leads syncs, the mutex held on entry and released on return: one for everyone waiting
-    /// now (`me` among them), then, while appenders are waiting again, up to
-    /// ``roundsPerLeader`` more, before leadership passes to the first of those still waiting.
+    /// Leads syncs, the mutex held on entry and released on return: one for `group` (everyone
+    /// waiting now, the caller among them), then, while appenders are waiting again, up to
+    /// ``roundsPerLeader`` more, before leadership passes to one of those still waiting.
     /// Going on at once, rather than waking a sleeping appender to lead, keeps the disk busy: on a
     /// machine with few cores, the woken group would otherwise run before the new leader does.
-    private func lead(_ me: Member) {
+    private func lead(_ group: Group) {
+        var group = group
         var rounds = 0
         while true {
-            let group = waiting
-            waiting = []
+            waiting = Group()
             syncs += 1
             let (number, fault) = (syncs, fault)
             pthread_mutex_unlock(mutex)
             let failure = sync(group, number: number, fault: fault)
             pthread_mutex_lock(mutex)
-            let finished = failure == nil ? group : group + waiting
-            if failure != nil { waiting = [] }
-            var woken: [Member] = []
-            for member in finished {
-                member.done = true
-                member.failure = failure
-                if member !== me { woken.append(member) }
+            // A failed sync fails the next group too: its write-back may be the one that failed.
+            var finished = [group]
+            if failure != nil {
+                finished.append(waiting)
+                waiting = Group()
+            }
+            for done in finished {
+                done.done = true
+                done.failure = failure
             }
             rounds += 1
-            let goOn = !waiting.isEmpty && rounds < Self.roundsPerLeader
+            let next = waiting
+            let goOn = next.members > 0 && rounds < Self.roundsPerLeader
             if !goOn {
-                if let next = waiting.first {
-                    next.leads = true
-                    woken.append(next)
-                } else {
-                    led = false
-                }
+                if next.members > 0 { next.needsLeader = true } else { led = false }
             }
             pthread_mutex_unlock(mutex)
-            // Signalled after unlocking, so a woken appender does not wait for the mutex; `woken`
-            // keeps each condition variable alive until then.
-            for member in woken { pthread_cond_signal(member.condition) }
-            guard goOn else { return }
-            // Only a leader takes from `waiting`: it is not empty again.
+            // Woken after unlocking, so a woken appender does not wait for the mutex.
+            for done in finished { pthread_cond_broadcast(done.condition) }
+            if !goOn {
+                if next.members > 0 { pthread_cond_signal(next.condition) }
+                return
+            }
             pthread_mutex_lock(mutex)
+            group = next
         }
     }
 
@@ -176,20 +181,19 @@ package final class GroupCommit: @unchecked Sendable {
     package var waitingCount: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return waiting.count
+        return waiting.members
     }
 
     /// One sync for a whole group (run by its leader alone); the error if it failed, or if the
     /// test's fault says it failed (then a journaled group's records are taken back too).
-    private func sync(_ group: [Member], number: Int, fault: Fault?) -> JobLedgerError? {
-        let files = group.count == 1 ? group[0].files : group.flatMap(\.files)
-        let newEntry = group.contains { $0.newEntry }
+    private func sync(_ group: Group, number: Int, fault: Fault?) -> JobLedgerError? {
+        let (files, newEntry) = (group.writes, group.newEntry)
         do throws(JobLedgerError) {
             if files.count == 1 {
                 try FileIO.sync(files[0].fd, files[0].path)
                 if newEntry { try FileIO.syncDirectory(directory) }
             } else if let journaled = try journal(files) {
-                let failure = fault?(number, group.count)
+                let failure = fault?(number, group.members)
                 if failure != nil { journal?.takeBack(journaled) }
                 return failure
             } else if let syncfs = FileIO.syncfs {
@@ -203,7 +207,7 @@ package final class GroupCommit: @unchecked Sendable {
                 for file in files { try FileIO.sync(file.fd, file.path) }
                 if newEntry { try FileIO.syncDirectory(directory) }
             }
-            return fault?(number, group.count)
+            return fault?(number, group.members)
         } catch {
             return error
         }
