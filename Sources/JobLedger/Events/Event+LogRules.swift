@@ -15,8 +15,13 @@ public enum LogLimits {
 extension JSONValue {
     /// How many containers deep this value nests: 0 for a scalar, 1 for `{}` or `[]`.
     /// Iterative, so a hostile value cannot exhaust the stack.
-    public var nesting: Int {
+    public var nesting: Int { scan().nesting }
+
+    /// How many containers deep this value nests, and whether any number in it is not finite:
+    /// one pass, iterative, and no paths made (``nonFiniteNumber(path:)`` makes them when needed).
+    func scan() -> (nesting: Int, nonFinite: Bool) {
         var deepest = 0
+        var nonFinite = false
         var stack: [(JSONValue, Int)] = [(self, 0)]
         while let (value, depth) = stack.popLast() {
             switch value {
@@ -26,11 +31,14 @@ extension JSONValue {
             case .object(let object):
                 deepest = max(deepest, depth + 1)
                 for entry in object.entries { stack.append((entry.value, depth + 1)) }
+            case .double(let number):
+                deepest = max(deepest, depth)
+                if !number.isFinite { nonFinite = true }
             default:
                 deepest = max(deepest, depth)
             }
         }
-        return deepest
+        return (deepest, nonFinite)
     }
 
     /// The first number JSON cannot write (NaN or an infinity), as a path like `a.b[2]`.
@@ -65,13 +73,13 @@ extension PendingEvent {
         func check(_ object: JSONObject?, _ field: String) throws(JobLedgerError) {
             guard let object else { return }
             let value = JSONValue.object(object)
-            let nesting = value.nesting
+            let (nesting, nonFinite) = value.scan()
             guard nesting <= LogLimits.maximumNesting else {
                 throw JobLedgerError(
                     .invalidEvent,
                     "\(event.type): field \(field) nests \(nesting) levels deep; a log holds at most \(LogLimits.maximumNesting)")
             }
-            if let path = value.nonFiniteNumber(path: field) {
+            if nonFinite, let path = value.nonFiniteNumber(path: field) {
                 throw JobLedgerError(.invalidEvent, "\(event.type): \(path) is not a finite number (JSON has no NaN or infinity)")
             }
         }

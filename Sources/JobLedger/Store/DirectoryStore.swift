@@ -138,7 +138,14 @@ public final class DirectoryStore: EventStore {
         directory.hasSuffix("/") ? directory + job.fileName : directory + "/" + job.fileName
     }
 
-    private func handle(_ job: JobID) -> JobHandle { handles([job])[0] }
+    private func handle(_ job: JobID) -> JobHandle {
+        handles.withLock { handles in
+            if let handle = handles[job] { return handle }
+            let handle = JobHandle(JobLogReader(job: job, path: path(of: job)), kept: kept)
+            handles[job] = handle
+            return handle
+        }
+    }
 
     /// The jobs' handles, made as needed, under one lock.
     private func handles(_ jobs: [JobID]) -> [JobHandle] {
@@ -157,24 +164,39 @@ public final class DirectoryStore: EventStore {
     public func update<Result: Sendable>(
         _ job: JobID, _ decide: (JobState?) throws(JobLedgerError) -> Decision<Result>
     ) throws(JobLedgerError) -> Update<Result> {
+        // The work is done by a function that is not generic: called through `any EventStore`,
+        // a generic one looks up the metadata of its `Result`-typed values at run time.
+        var result: Result?
+        let (appended, state) = try update(job) { state throws(JobLedgerError) -> [PendingEvent] in
+            let decision = try decide(state)
+            result = decision.result
+            return decision.events
+        }
+        return Update(appended: appended, state: state, result: result!)
+    }
+
+    /// ``update(_:_:)`` with the decision's events alone (`decide` keeps its result).
+    private func update(_ job: JobID, _ decide: (JobState?) throws(JobLedgerError) -> [PendingEvent])
+        throws(JobLedgerError) -> (appended: [RecordedEvent], state: JobState?)
+    {
         guard mode == .readWrite else {
             throw JobLedgerError(.io, "the store is read-only", job: job.rawValue, file: path(of: job))
         }
         let handle = handle(job)
         let file = handle.path
         /// The events a decision appends, folded onto `state`, numbered and written out.
-        func folded(_ decision: Decision<Result>, onto state: JobState?) throws(JobLedgerError)
+        func folded(_ events: [PendingEvent], onto state: JobState?) throws(JobLedgerError)
             -> (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])
         {
             do throws(JobLedgerError) {
-                return try JobState.appendingLines(decision.events, to: state, job: job)
+                return try JobState.appendingLines(events, to: state, job: job)
             } catch {
                 throw error.at(file: file, line: nil)
             }
         }
-        return try handle.cache.withLock { cache throws(JobLedgerError) -> Update<Result> in
+        return try handle.cache.withLock { cache throws(JobLedgerError) -> (appended: [RecordedEvent], state: JobState?) in
             var created = false
-            var early: (decision: Decision<Result>, state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
+            var early: (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
             var descriptor = try lockedForAppend(&cache, job, file, create: false)
             if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
@@ -182,10 +204,9 @@ public final class DirectoryStore: EventStore {
                 guard cache.reader.state == nil else {
                     throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                 }
-                let decision = try decide(nil)
-                if decision.events.isEmpty { return Update(appended: [], state: nil, result: decision.result) }
-                let (state, recorded, bytes) = try folded(decision, onto: nil)
-                early = (decision, state, recorded, bytes)
+                let events = try decide(nil)
+                if events.isEmpty { return ([], nil) }
+                early = try folded(events, onto: nil)
                 descriptor = try lockedForAppend(&cache, job, file, create: true)
                 created = true
             }
@@ -194,16 +215,13 @@ public final class DirectoryStore: EventStore {
             let before = cache.reader.offset
             try catchUp(&cache, fd, size: size, exclusive: true)
             // Decide on the state as it is now; reuse the early decision if nothing changed.
-            let decision: Decision<Result>
             let (state, recorded, bytes): (JobState?, [RecordedEvent], [UInt8])
             if let early, cache.reader.offset == before {
-                (decision, state, recorded, bytes) = early
+                (state, recorded, bytes) = early
             } else {
-                decision = try decide(cache.reader.state)
-                if decision.events.isEmpty {
-                    return Update(appended: [], state: cache.reader.state, result: decision.result)
-                }
-                (state, recorded, bytes) = try folded(decision, onto: cache.reader.state)
+                let events = try decide(cache.reader.state)
+                if events.isEmpty { return ([], cache.reader.state) }
+                (state, recorded, bytes) = try folded(events, onto: cache.reader.state)
             }
             let oldSize = cache.reader.offset
             do throws(JobLedgerError) {
@@ -211,7 +229,9 @@ public final class DirectoryStore: EventStore {
                 // One sync with every append waiting at this moment, this job's locks held until
                 // it completes. A log that was empty may be new (made now, or by a first append
                 // that then failed or crashed): its directory entry must be durable too.
-                try commit?.sync([GroupCommit.Write(fd: fd, path: file, name: handle.name, offset: oldSize, bytes: bytes)], newEntry: created || oldSize == 0)
+                try commit?.sync(
+                    [GroupCommit.Write(fd: fd, path: file, name: handle.name, offset: oldSize, bytes: bytes)],
+                    newEntry: created || oldSize == 0)
             } catch {
                 // Not acknowledged: take back whatever part reached the file, and a log made
                 // for this append (others check, after locking, that a log is still linked).
@@ -225,7 +245,7 @@ public final class DirectoryStore: EventStore {
             cache.reader.state = state
             cache.reader.offset += Int64(bytes.count)
             cache.reader.lines += recorded.count
-            return Update(appended: recorded, state: state, result: decision.result)
+            return (recorded, state)
         }
     }
 

@@ -230,18 +230,43 @@ package struct JournalRecord: Equatable, Sendable {
     }
 }
 
-/// CRC-32 (IEEE 802.3, the polynomial of zlib and PNG), a byte at a time through a table.
+/// CRC-32 (IEEE 802.3, the polynomial of zlib and PNG), eight bytes at a time through eight
+/// tables ("slicing by 8"), the rest a byte at a time.
 package enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
+    /// `tables[k][b]`: the CRC of byte `b` followed by `k` zero bytes.
+    static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
+        for index in 0..<256 {
+            var value = UInt32(index)
+            for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+            tables[index] = value
+        }
+        for index in 0..<256 {
+            for k in 1..<8 { tables[k * 256 + index] = (tables[(k - 1) * 256 + index] >> 8) ^ tables[Int(tables[(k - 1) * 256 + index] & 0xFF)] }
+        }
+        return tables
+    }()
 
     static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { table in
-            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        tables.withUnsafeBufferPointer { t in
+            var at = 0
+            let count = bytes.count
+            if let base = bytes.baseAddress {
+                while count - at >= 8 {
+                    let word = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self).littleEndian ^ UInt64(crc)
+                    crc =
+                        t[7 * 256 + Int(word & 0xFF)] ^ t[6 * 256 + Int((word >> 8) & 0xFF)]
+                        ^ t[5 * 256 + Int((word >> 16) & 0xFF)] ^ t[4 * 256 + Int((word >> 24) & 0xFF)]
+                        ^ t[3 * 256 + Int((word >> 32) & 0xFF)] ^ t[2 * 256 + Int((word >> 40) & 0xFF)]
+                        ^ t[1 * 256 + Int((word >> 48) & 0xFF)] ^ t[Int(word >> 56)]
+                    at += 8
+                }
+            }
+            while at < count {
+                crc = t[Int((crc ^ UInt32(bytes[at])) & 0xFF)] ^ (crc >> 8)
+                at += 1
+            }
         }
         return crc ^ 0xFFFF_FFFF
     }
