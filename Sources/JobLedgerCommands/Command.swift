@@ -41,7 +41,7 @@ public enum Commands {
 
     static let builtIn: [CommandSpec] = [
         ReplayCommand.spec, StatusCommand.spec, ListCommand.spec, HistoryCommand.spec, AppendCommand.spec,
-        CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec, FollowCommand.spec,
+        CheckCommand.spec, VerifyCommand.spec, DiagramCommand.spec, FollowCommand.spec, RecoverCommand.spec,
     ]
     static let extra = Mutex<[CommandSpec]>([])
 

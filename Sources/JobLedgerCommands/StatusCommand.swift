@@ -81,3 +81,41 @@ enum CheckCommand: Command {
         }
     }
 }
+
+enum RecoverCommand: Command {
+    static let name = "recover"
+    static let usage = "jobledger recover DIR"
+    static let summary = "Puts back the appends a machine crash left only in a directory store's journal."
+    static let details = """
+        A durable directory store makes the appends of several jobs durable together through a
+        journal in DIR/.jobledger (docs/log-format.md, "The journal"). After a machine crash, a log
+        may lack appends that were acknowledged: opening the store for writing (a server, append,
+        check, or this command) puts them back from the journal, byte for byte. replay, verify and
+        the other read-only commands change nothing: they refuse a directory that needs this and
+        name it. Prints {"restored": N}, the appends written back (0: nothing was missing).
+
+        """
+    static let options: Set<String> = []
+
+    /// The command's answer.
+    struct Restored: JSONRenderable {
+        let count: Int
+        func write(to writer: inout JSONWriter) {
+            writer.beginObject()
+            writer.key("restored")
+            writer.int(count)
+            writer.endObject()
+        }
+    }
+
+    static func run(_ arguments: Arguments, _ out: inout Output) throws(UsageError) -> ExitCode {
+        try arguments.expect(["DIR"])
+        let directory = arguments.positionals[0]
+        do throws(JobLedgerError) {
+            out.json(Restored(count: try JournalRecovery.recover(directory: directory)))
+            return .success
+        } catch {
+            return report(error)
+        }
+    }
+}

@@ -291,6 +291,13 @@ package enum CRC32 {
 ///   `corrupt_log`, and nothing more is changed.
 /// Then the restored logs and the directory are synced and the recovered journals removed.
 package enum JournalRecovery {
+    /// `jobledger recover DIR`: recovers the journals of the store in `directory`, which must be
+    /// one; how many records were written back.
+    package static func recover(directory: String) throws(JobLedgerError) -> Int {
+        guard FileIO.kind(of: directory) == .directory else { throw JobLedgerError(.io, "no such directory", file: directory) }
+        return try recover(directory, writing: true)
+    }
+
     /// Recovers the journals of `store`; with `writing` false (a read-only store), only checks that
     /// nothing is missing.
     /// - Returns: how many records were written back.
@@ -347,8 +354,10 @@ package enum JournalRecovery {
         }
         if let first = lacking.first, !writing {
             throw JobLedgerError(
-                .io, "the store was not closed (a crash) and an acknowledged append is only in its journal \(first.records[0].journal): "
-                    + "open the store read-write once to put it back", job: first.job.rawValue, file: first.path)
+                .io,
+                "the store was not closed (a machine crash) and an acknowledged append is only in its journal \(first.records[0].journal): "
+                    + "open the store for writing once to put it back (`jobledger recover \(store)`); nothing was changed",
+                job: first.job.rawValue, file: first.path)
         }
         guard writing else { return 0 }
         var restored = 0

@@ -175,12 +175,10 @@ public struct Replay: Sendable {
     private static func walk(_ directory: String, threads: Int, into files: inout [LogFile]) throws(JobLedgerError) {
         var entries = try FileIO.listing(of: directory, keeping: Journal.folderName)
         if let journals = entries.firstIndex(where: { $0.name == Journal.folderName }) {
-            // A store's: what a crash left only in its journals goes back into the logs first
-            // (where the directory cannot be written, a replay missing them is refused).
+            // A store's journals: a replay changes nothing, so if a crash left acknowledged
+            // appends only there, it is refused (`jobledger recover` puts them back).
             entries.remove(at: journals)
-            if try JournalRecovery.recover(directory, writing: access(directory, W_OK) == 0) > 0 {
-                entries = try FileIO.listing(of: directory)
-            }
+            try JournalRecovery.recover(directory, writing: false)
         }
         // What the entry's type from the directory leaves open is asked of the file system (on
         // several threads): a log's size, and any entry of unknown type.

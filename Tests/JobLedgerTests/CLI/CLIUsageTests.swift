@@ -70,7 +70,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/nobody.jsonl"))
     }
 
-    @Test(arguments: ["replay", "status", "list", "history", "append", "check", "verify", "diagram"])
+    @Test(arguments: ["replay", "status", "list", "history", "append", "check", "verify", "diagram", "recover"])
     func everyCommandHasHelp(_ command: String) throws {
         let result = try Executables.jobledger(command, "--help")
         #expect(result.status == 0)
@@ -81,7 +81,7 @@ import Testing
     @Test func overviewHelp() throws {
         let result = try Executables.jobledger("--help")
         #expect(result.status == 0)
-        for command in ["replay", "status", "list", "history", "append", "check", "verify", "diagram"] {
+        for command in ["replay", "status", "list", "history", "append", "check", "verify", "diagram", "recover"] {
             #expect(result.stdout.contains("  \(command) "))
         }
     }

@@ -184,7 +184,8 @@ import Testing
 
     /// Sixteen writers, each to its own job, then one batch over all: the groups they form are
     /// journaled; a crash copy with every log cut back as far as its journal records allow is
-    /// put back to exactly the live logs by a replay of its directory, which sees every event.
+    /// refused by a replay, unchanged, and put back to exactly the live logs by `jobledger
+    /// recover`, after which a replay sees every event.
     @Test func groupsOfManyWritersAreRecovered() throws {
         let directory = Logs.temporaryDirectory()
         let ledger = try Ledger(directory: directory, durability: .fsync)
@@ -209,13 +210,26 @@ import Testing
         #expect(records(in: directory).count >= jobs.count)
         let expected = logs(in: directory)
         let crashed = try crashCopy(of: directory) { _, bytes, first in Array(bytes[..<Int(first)]) }
-        #expect(logs(in: crashed) != expected, "the crash lost some journaled appends")
-        var replayed: [String: Int] = [:]
-        var problems: [JobLedgerError] = []
-        Replay(threads: 1).run([crashed], emit: { replayed[$0.job.rawValue] = $0.seq }, reject: { problems.append($0) }, torn: { _ in })
-        #expect(problems.isEmpty, "\(problems)")
-        #expect(logs(in: crashed) == expected, "the replay put every journaled append back")
-        for job in jobs { #expect(replayed[job.rawValue] == 42, "\(job)") }
+        let before = logs(in: crashed)
+        #expect(before != expected, "the crash lost some journaled appends")
+        func replayed() -> (seqs: [String: Int], problems: [JobLedgerError]) {
+            var seqs: [String: Int] = [:]
+            var problems: [JobLedgerError] = []
+            Replay(threads: 1).run([crashed], emit: { seqs[$0.job.rawValue] = $0.seq }, reject: { problems.append($0) }, torn: { _ in })
+            return (seqs, problems)
+        }
+        // A replay changes nothing: it refuses the directory and names the command that recovers it.
+        let refused = replayed()
+        #expect(refused.problems.count == 1 && refused.problems[0].message.contains("jobledger recover"), "\(refused.problems)")
+        #expect(logs(in: crashed) == before)
+        let recover = try Executables.jobledger("recover", crashed)
+        #expect(recover.status == 0 && recover.stderr == "", "\(recover.stderr)")
+        #expect(recover.stdout.hasPrefix("{\"restored\":") && recover.stdout != "{\"restored\":0}\n", "\(recover.stdout)")
+        #expect(logs(in: crashed) == expected, "every journaled append is back")
+        let after = replayed()
+        #expect(after.problems.isEmpty, "\(after.problems)")
+        for job in jobs { #expect(after.seqs[job.rawValue] == 42, "\(job)") }
+        #expect(try Executables.jobledger("recover", crashed).stdout == "{\"restored\":0}\n", "nothing left to recover")
     }
 
     /// A store's journal is live while the store object is: another store object on the same
@@ -237,6 +251,42 @@ import Testing
         first = nil
         #expect(journals(in: directory).count == 1, "the released store removed its journal")
         #expect(try second.events(of: jobs[0]).map(\.seq) == [1, 2, 3, 4])
+    }
+
+    /// The journals' folder is the store's: a file or a symbolic link in its place is refused
+    /// with `io_error` naming it, and a process that exited without releasing its store (its
+    /// journal dead, every append in its logs) leaves nothing to put back: the next store opens,
+    /// read-only or not, and a read-write one removes the journal.
+    @Test func theJournalFolderIsCheckedAndADeadCompleteJournalIsRemoved() throws {
+        for planted in ["file", "link"] {
+            let directory = Logs.temporaryDirectory() + "-" + planted
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let folder = directory + "/" + Journal.folderName
+            if planted == "file" {
+                #expect(FileManager.default.createFile(atPath: folder, contents: Data()))
+            } else {
+                try FileManager.default.createSymbolicLink(atPath: folder, withDestinationPath: "/tmp")
+            }
+            do {
+                _ = try DirectoryStore(directory: directory, mode: .readOnly)
+                Issue.record("a store opened with a \(planted) as its journals' folder")
+            } catch {
+                #expect(error.code == .io && error.file == folder, "\(error)")
+            }
+        }
+        let directory = Logs.temporaryDirectory()
+        let ledger = try Ledger(directory: directory, durability: .fsync)
+        let jobs = try (0..<2).map { try JobID("job-\($0)") }
+        for job in jobs { try ledger.append(Logs.created(), to: job, at: Logs.at(0)) }
+        _ = try ledger.append(batch: jobs.map { (job: $0, events: [configured(1)]) })
+        let copy = try crashCopy(of: directory) { _, bytes, _ in bytes }
+        #expect(journals(in: copy).count == 1)
+        let expected = logs(in: copy)
+        _ = try DirectoryStore(directory: copy, mode: .readOnly)
+        #expect(journals(in: copy).count == 1, "a read-only store changes nothing")
+        _ = try DirectoryStore(directory: copy, durability: .none)
+        #expect(journals(in: copy).isEmpty, "a read-write store removes a dead journal it has checked")
+        #expect(logs(in: copy) == expected)
     }
 
     /// A journaled group whose sync fails leaves no record behind: a crash after it cannot bring
