@@ -11,8 +11,10 @@ import Synchronization
 ///   threads and processes never write the same `seq`; a rejected event writes nothing.
 /// - With ``Durability/fsync`` every append is on disk before it returns; a batch
 ///   (``Ledger/append(contentsOf:to:expectedSeq:)``) is one write and one sync. Appends waiting for
-///   their sync at the same moment share one (``GroupCommit``): one `syncfs` for all of them, or
-///   `fsync` for a lone one; a job's locks are held until its sync completes.
+///   their sync at the same moment share one (``GroupCommit``): one `fdatasync` of the store's
+///   journal for all of them (``Journal``; a `syncfs` for a group too large for it), or `fsync` for
+///   a lone one; a job's locks are held until its sync completes. Opening a store puts back what
+///   a machine crash left only in a journal (``JournalRecovery``; a read-only store refuses).
 /// - Opening a job's log for writing moves a torn write (a last line without `\n`, or the lines of
 ///   a cut batch: never acknowledged) to `<job>.jsonl.torn` and goes on. A complete line that
 ///   does not parse, a gap or repeat in `seq`, another job's line or an illegal transition is
@@ -29,8 +31,9 @@ public final class DirectoryStore: EventStore {
     public enum Durability: Sendable, Hashable {
         /// Appends reach the kernel before they return; a machine crash may lose the last ones.
         case none
-        /// Appends are on disk before they return (`fsync`, or one `syncfs` shared by the appends
-        /// waiting at that moment); new files' directory entries too.
+        /// Appends are on disk before they return (`fsync`, or one sync shared by the appends
+        /// waiting at that moment: of the store's journal, or `syncfs`); new files' directory
+        /// entries too.
         case fsync
     }
 

@@ -14,10 +14,12 @@ import Darwin
 /// leads. Nobody returns before a sync that started after its write has completed.
 ///
 /// The sync of a group: a single file (the only writer at that moment) is `fsync`ed, with the
-/// directory when its log was new; several files take one `syncfs` on the store's directory, kept
-/// open since the store was made so that a write-back error of any file on that file system since
-/// then is reported (Linux 5.8 and later); where there is no `syncfs`, every file is `fsync`ed,
-/// and the directory once if a log was new.
+/// directory when its log was new; several files are journaled (``Journal``: one record per file,
+/// one `fdatasync`), or, for a group too large for the journal or one that would fill it, take
+/// one `syncfs` on the store's directory, kept open since the store was made so that a write-back
+/// error of any file on that file system since then is reported (Linux 5.8 and later), after
+/// which the journal starts again. Where there is no `syncfs` there is no journal: every file is
+/// `fsync`ed, and the directory once if a log was new.
 ///
 /// A failed sync fails every append of its group and every append already waiting for the next
 /// one (their write-back may be the one that failed, and the error is reported once); each takes
