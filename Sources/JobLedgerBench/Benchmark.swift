@@ -95,26 +95,7 @@ enum Benchmark {
             report.peakMemoryKB["in-process replay, \(options.jobs) jobs"] = peak
         }
 
-        // One thread against all of them, alternated, on the export and on per-job files; and what
-        // the machine gives two threads that share nothing: two one-thread replays at once.
-        let cores = Replay.allCores
-        let perJob = root + "/per-job"
-        progress(options, "replay on 1 thread and on \(cores), alternated: the export, and per-job files")
-        Workload.writePerJob(jobs: options.jobs, to: perJob)
-        for (name, path) in [("export", workload), ("per-job files", perJob)] {
-            var one: [Double] = []
-            var all: [Double] = []
-            var apart: [Double] = []
-            for _ in 0..<max(3, options.runs) {
-                one.append(replayRenderedOnce(path, threads: 1))
-                all.append(replayRenderedOnce(path, threads: cores))
-                apart.append(side(by: cores) { _ = replayRenderedOnce(path, threads: 1) })
-            }
-            report.add("replay \(name), 1 thread", events: events, seconds: one.sorted()[one.count / 2])
-            report.add("replay \(name), \(cores) threads", events: events, seconds: all.sorted()[all.count / 2])
-            report.add("replay \(name), \(cores) one-thread replays at once", events: events * cores, seconds: apart.sorted()[apart.count / 2])
-        }
-        removeTree(perJob)
+        addThreads(to: &report, workload: workload, root: root, options: options)
 
         progress(options, "hostile inputs: an 80,000-key line, 20,000 configured events")
         HostileBenchmark.add(to: &report, root: root)
@@ -226,6 +207,50 @@ enum Benchmark {
     /// Replay as `jobledger replay` runs it: each job's five projections computed on the thread
     /// that replayed it (``Replay/run(_:render:write:reject:torn:progress:)``), a checksum of them
     /// written on the calling thread.
+    /// One thread against all of them, alternated, on the export and on per-job files; and what
+    /// the machine gives two threads that share nothing: two one-thread replays at once.
+    static func addThreads(to report: inout Report, workload: String, root: String, options: Options) {
+        let cores = Replay.allCores
+        let events = options.jobs * 16
+        let perJob = root + "/per-job"
+        progress(options, "replay on 1 thread and on \(cores), alternated: the export, and per-job files")
+        Workload.writePerJob(jobs: options.jobs, to: perJob)
+        for (name, path) in [("export", workload), ("per-job files", perJob)] {
+            var one: [Double] = []
+            var all: [Double] = []
+            var apart: [Double] = []
+            for _ in 0..<max(3, options.runs) {
+                one.append(replayRenderedOnce(path, threads: 1))
+                all.append(replayRenderedOnce(path, threads: cores))
+                apart.append(side(by: cores) { _ = replayRenderedOnce(path, threads: 1) })
+            }
+            report.add("replay \(name), 1 thread", events: events, seconds: one.sorted()[one.count / 2])
+            report.add("replay \(name), \(cores) threads", events: events, seconds: all.sorted()[all.count / 2])
+            report.add("replay \(name), \(cores) one-thread replays at once", events: events * cores, seconds: apart.sorted()[apart.count / 2])
+        }
+        removeTree(perJob)
+    }
+
+    /// `jobledger-bench threads [--jobs N] [--runs N] [--dir DIR] [--json]`: the replay-on-every-core
+    /// figures alone (``addThreads(to:workload:root:options:)``).
+    static func threadsMain(_ arguments: [String]) -> Int32 {
+        guard let options = parse(arguments) else {
+            print(usage)
+            return 2
+        }
+        var report = Report(options: options)
+        let root = options.directory + "/jobledger-bench-threads-\(getpid())"
+        mkdir(root, 0o755)
+        defer { removeTree(root) }
+        let workload = root + "/workload.jsonl"
+        progress(options, "writing the workload: \(options.jobs) jobs")
+        Workload.write(jobs: options.jobs, to: workload)
+        report.fileBytes = fileSize(workload)
+        addThreads(to: &report, workload: workload, root: root, options: options)
+        report.print(json: options.json)
+        return 0
+    }
+
     static func replayRenderedOnce(_ file: String, threads: Int) -> Double {
         var checksum = 0
         let start = now()

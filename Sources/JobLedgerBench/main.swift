@@ -18,6 +18,9 @@ case "workload":
 case "hostile":
     // `jobledger-bench hostile`: the large inputs of the hostile-inputs issue alone.
     exit(HostileBenchmark.main(Array(arguments.dropFirst())))
+case "threads":
+    // `jobledger-bench threads`: replay on one thread and on every core alone.
+    exit(Benchmark.threadsMain(Array(arguments.dropFirst())))
 case "writers":
     // `jobledger-bench writers`: the concurrent durable-append figures alone.
     exit(WriterBenchmark.main(Array(arguments.dropFirst())))

@@ -52,6 +52,12 @@ enum FileIO {
         return fd
     }
 
+    /// The size of an open file, which must be a regular file (``open(_:_:mode:followLinks:regularOnly:)``
+    /// with `regularOnly` false, then this after locking: one `fstat` for both).
+    static func regularSize(_ fd: Int32, _ path: String) throws(JobLedgerError) -> Int64 {
+        Int64(try regularFile(fd, path).st_size)
+    }
+
     /// The `stat` of an open file, which must be a regular file.
     private static func regularFile(_ fd: Int32, _ path: String) throws(JobLedgerError) -> stat {
         var info = stat()

@@ -543,16 +543,21 @@ struct FileReplay {
         let end: Int64
     }
 
+    /// Files from this size on are read with the kernel told to read ahead (a small one is read
+    /// whole at once anyway).
+    static let readAheadSize: Int64 = 1 << 20
+
     static func open(_ file: String, followLinks: Bool) throws(JobLedgerError) -> OpenedLog {
-        guard let fd = try FileIO.open(file, O_RDONLY, followLinks: followLinks) else {
+        // Whether it is a regular file is asked after locking, with its size (one `fstat`).
+        guard let fd = try FileIO.open(file, O_RDONLY, followLinks: followLinks, regularOnly: false) else {
             throw JobLedgerError(.io, "no such file", file: file)
         }
         do throws(JobLedgerError) {
             try FileIO.lock(fd, LOCK_SH, file)
+            let size = try FileIO.regularSize(fd, file)
             #if canImport(Glibc)
-            posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+            if size >= Self.readAheadSize { posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL)) }
             #endif
-            let size = try FileIO.size(fd, file)
             return OpenedLog(fd: fd, size: size, end: try FileIO.committedEnd(fd, from: 0, size: size, file))
         } catch {
             close(fd)
