@@ -25,13 +25,21 @@ extension RecordedEvent {
     /// a crash that cuts a batch anywhere leaves a tail that recovery recognises and drops whole.
     /// JSON allows the tab, so `jq` and older readers read the lines as they are.
     public static func appendLogLines(_ events: [RecordedEvent], to bytes: inout [UInt8]) {
+        var minute = Timestamp.MinuteText()
         for (index, event) in events.enumerated() {
-            event.appendLogLine(to: &bytes, continued: index < events.count - 1)
+            event.appendLogLine(to: &bytes, continued: index < events.count - 1, minute: &minute)
         }
     }
 
     /// Appends the log line; `continued` marks it as not the last of its append.
     func appendLogLine(to bytes: inout [UInt8], continued: Bool) {
+        var minute = Timestamp.MinuteText()
+        appendLogLine(to: &bytes, continued: continued, minute: &minute)
+    }
+
+    /// ``appendLogLine(to:continued:)`` with the minute of the time written last (the lines of
+    /// an append nearly always share it): the same bytes.
+    func appendLogLine(to bytes: inout [UInt8], continued: Bool, minute: inout Timestamp.MinuteText) {
         var writer = JSONWriter(capacity: 0)
         swap(&writer.bytes, &bytes)
         // The four fields every line starts with, written as text between fixed pieces (this is
@@ -41,7 +49,7 @@ extension RecordedEvent {
         writer.text(#""seq":"#)
         writer.textDecimal(seq)
         writer.text(#","at":""#)
-        self.at.withRFC3339 { writer.text($0) }
+        self.at.withRFC3339(minute: &minute) { writer.text($0) }
         writer.text(#"","job":""#)
         job.withUTF8 { writer.text(UnsafeRawBufferPointer($0)) }  // a job id needs no escaping
         writer.text(#"","type":""#)

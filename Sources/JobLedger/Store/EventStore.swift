@@ -168,6 +168,7 @@ extension JobState {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(pending.count * 128)
         guard !pending.isEmpty else { return (state, recorded, bytes) }
+        var minute = Timestamp.MinuteText()  // the lines' times share it, mostly
         /// Checks, numbers and writes the event at `index`, folded by `fold`.
         func take(_ index: Int, seq: Int, _ fold: (RecordedEvent) throws(JobLedgerError) -> Void) throws(JobLedgerError) {
             let event = pending[index]
@@ -176,7 +177,7 @@ extension JobState {
                 try event.checkLogRules()
                 try fold(next)
                 let start = bytes.count
-                next.appendLogLine(to: &bytes, continued: index < pending.count - 1)
+                next.appendLogLine(to: &bytes, continued: index < pending.count - 1, minute: &minute)
                 let length = bytes.count - start - 1
                 guard length <= LogLimits.maximumLineLength else {
                     throw JobLedgerError(
