@@ -371,6 +371,23 @@ public struct JSONWriter: Sendable {
     /// Writes one byte as it is, with no comma before it.
     package mutating func text(byte: UInt8) { put(byte) }
 
+    /// Lets `body` write text in place, with no comma before it: `body` gets room for
+    /// `maximum` bytes (at most 256) after what was written and returns how many it wrote.
+    /// A text of several pieces (a log line's `seq` and time) is so written with one check for
+    /// room, and without a scratch buffer to copy from.
+    @inline(__always)
+    package mutating func text(atMost maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        precondition(maximum <= Self.pendingCapacity, "more room than the pending bytes have")
+        if maximum > Self.pendingCapacity &- pendingCount { flush() }
+        let at = pendingCount
+        let written = withUnsafeMutableBytes(of: &pending) { body(($0.baseAddress.unsafelyUnwrapped + at).assumingMemoryBound(to: UInt8.self)) }
+        assert(written <= maximum)
+        pendingCount = at &+ written
+    }
+
+    /// How many bytes were written so far.
+    package var count: Int { storage.count &+ pendingCount }
+
     /// Writes the UTF-8 bytes of `text` as they are, with no comma before them.
     package mutating func text(utf8 text: String) { put(utf8: text) }
 

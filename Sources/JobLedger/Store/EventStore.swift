@@ -165,10 +165,11 @@ extension JobState {
     {
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(pending.count)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(pending.count * 128)
-        guard !pending.isEmpty else { return (state, recorded, bytes) }
-        var minute = Timestamp.MinuteText()  // the lines' times share it, mostly
+        guard !pending.isEmpty else { return (state, recorded, []) }
+        // One writer for all the lines, and what they share (the job's text, the minute of
+        // their times, mostly) worked out once.
+        var writer = JSONWriter(capacity: pending.count * 128)
+        var shared = LogLineCache(job: job)
         /// Checks, numbers and writes the event at `index`, folded by `fold`.
         func take(_ index: Int, seq: Int, _ fold: (RecordedEvent) throws(JobLedgerError) -> Void) throws(JobLedgerError) {
             let event = pending[index]
@@ -176,9 +177,9 @@ extension JobState {
             do throws(JobLedgerError) {
                 try event.checkLogRules()
                 try fold(next)
-                let start = bytes.count
-                next.appendLogLine(to: &bytes, continued: index < pending.count - 1, minute: &minute)
-                let length = bytes.count - start - 1
+                let start = writer.count
+                next.writeLogLine(to: &writer, continued: index < pending.count - 1, cache: &shared)
+                let length = writer.count - start - 1
                 guard length <= LogLimits.maximumLineLength else {
                     throw JobLedgerError(
                         .invalidEvent,
@@ -207,6 +208,6 @@ extension JobState {
             seq += 1
             try take(index, seq: seq) { next throws(JobLedgerError) in try current.apply(next) }
         }
-        return (current, recorded, bytes)
+        return (current, recorded, writer.finish())
     }
 }

@@ -2,10 +2,11 @@ import Foundation
 import JobLedger
 import Testing
 
-/// The time writer's minute cache (`Timestamp.MinuteText`): a log line's time written with the
-/// cache warm — from the line before, in the same minute or any other — must be the text a cold
-/// writer makes, and the text of an independent formatter.
-@Suite struct MinuteTextTests {
+/// What consecutive log lines share is worked out once and kept from line to line: the job's text
+/// (`LogLineCache`) and the minute of the time (`Timestamp.MinuteText`). A line written with them
+/// warm — from the line before, of the same job or another, in the same minute or any other —
+/// must be the line written alone, and a time the text of an independent formatter.
+@Suite struct LogLineCacheTests {
     /// Instants where a cached minute must not be reused: minute, hour, day, month and year
     /// boundaries, leap days (2000, 2024) and the days after non-leap February 28ths (1900,
     /// 2100), the epoch, the ends of RFC 3339's range and beyond it.
@@ -84,6 +85,26 @@ import Testing
         let written = try String(contentsOfFile: directory + "/" + job.rawValue + ".jsonl", encoding: .utf8)
         #expect(written == alone)
         #expect(written.contains(#""at":"2024-03-01T00:00:59.3Z""#))
+    }
+
+    /// Lines of several jobs in one call (ids held as UUIDs and as text, in turns) are each
+    /// job's own lines.
+    @Test func linesOfSeveralJobsAreEachJobsOwn() throws {
+        let jobs = [try JobID("0000002a-0000-4000-8000-00000000002a"), try JobID("j-1"), try JobID("0000002b-0000-4000-8000-00000000002b")]
+        var events: [RecordedEvent] = []
+        for index in 0..<12 {
+            let at = Timestamp(seconds: 1_700_000_000 + Int64(index * 13), nanoseconds: Int64(index % 3) * 250_000_000)
+            events.append(RecordedEvent(seq: index + 1, at: at, job: jobs[index / 2 % 3], event: .progressed(percent: index, epoch: nil)))
+        }
+        var together: [UInt8] = []
+        RecordedEvent.appendLogLines(events, to: &together)
+        var alone: [UInt8] = []
+        for (index, event) in events.enumerated() {
+            event.appendJSONLine(to: &alone)
+            if index < events.count - 1 { alone.insert(UInt8(ascii: "\t"), at: alone.count - 1) }
+        }
+        #expect(String(decoding: together, as: UTF8.self) == String(decoding: alone, as: UTF8.self))
+        #expect(String(decoding: together, as: UTF8.self).contains(#""job":"j-1","type":"progressed","percent":3}"#))
     }
 
     /// RFC 3339 text worked out another way than the writer's: the year found by whole 400-year
