@@ -196,10 +196,11 @@ extension JobState {
         var shared = LogLineCache(job: job)
         /// Checks, numbers and writes the event at `index`, folded by `fold`.
         func take(_ index: Int, seq: Int, _ fold: (RecordedEvent) throws(JobLedgerError) -> Void) throws(JobLedgerError) {
-            let event = pending[index]
-            let next = RecordedEvent(seq: seq, at: event.at, job: job, event: event.event)
+            // The pending event's fields are copied once, into the recorded one, and checked there
+            // (a copy of the whole pending event to check it went through its value witnesses).
+            let next = RecordedEvent(seq: seq, at: pending[index].at, job: job, event: pending[index].event)
             do throws(JobLedgerError) {
-                try event.checkLogRules()
+                try next.checkLogRules()
                 try fold(next)
                 let start = writer.count
                 next.writeLogLine(to: &writer, continued: index < pending.count - 1, cache: &shared)
