@@ -60,14 +60,14 @@ extension RecordedEvent {
         writer.text(atMost: 6 + 20 + 7 + Timestamp.maximumRFC3339Length) { p in
             var count = LogLineCache.put(#""seq":"#, at: p)
             count += JSONWriter.withDecimal(seq) { digits in
-                (p + count).update(from: digits.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self), count: digits.count)
+                JSONWriter.copy(digits.baseAddress.unsafelyUnwrapped, to: p + count, digits.count)  // no call for a few digits
                 return digits.count
             }
             count += LogLineCache.put(#","at":""#, at: p + count)
             return count + at.writeRFC3339(to: p + count, minute: &cache.minute)
         }
         cache.writeJob(to: &writer)  // `","job":"<id>","type":"`
-        writer.text(utf8: event.type.rawValue)
+        writer.text(event.type.logName)  // its raw value, without making a `String`
         writer.text(byte: UInt8(ascii: "\""))
         event.writeFields(to: &writer)
         writer.endObject()

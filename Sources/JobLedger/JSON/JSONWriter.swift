@@ -99,7 +99,7 @@ public struct JSONWriter: Sendable {
 
     /// Copies `count` bytes; up to 16 (a key, a status, a number) without a call: loads and
     /// stores that overlap rather than a loop.
-    @inline(__always) private static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
+    @inline(__always) static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
         switch count {
         case 8...16:
             let (head, tail) = (source.loadUnaligned(as: UInt64.self), source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))

@@ -107,6 +107,13 @@ import Testing
         #expect(String(decoding: together, as: UTF8.self).contains(#""job":"j-1","type":"progressed","percent":3}"#))
     }
 
+    /// A line's type is written from a static copy of the type's name: the two must agree.
+    @Test func everyTypesLogNameIsItsRawValue() {
+        for type in EventType.allCases {
+            #expect(type.logName.description == type.rawValue)
+        }
+    }
+
     /// RFC 3339 text worked out another way than the writer's: the year found by whole 400-year
     /// cycles and then year by year, the month by walking the months, the digits by `String`.
     static func reference(_ time: Timestamp) -> String {
