@@ -67,57 +67,63 @@ func withEveryLock<Job: GuardedJob, Result: Sendable>(
 /// A batch grouped by job: one entry per job, in order of first appearance, with all its events
 /// in order; entries without events are left out (they append nothing).
 func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: JobID, events: [PendingEvent])] {
-    // Two passes: the first finds each entry's group and counts the groups' events, so that the
-    // second builds each job's array at its final size (appending a batch's one-event entries
-    // to an array that grows by doubling copied each job's events five times, and freed as many
-    // arrays, each freeing its events one by one).
-    var groupOf = [Int](repeating: -1, count: batch.count)
-    var jobs: [JobID] = []
-    var eventCounts: [Int] = []
-    var entryCounts: [Int] = []
-    // Found in a ``JobTable`` by id (a few multiplications and a compare of two words for a
-    // UUID), not by hashing and comparing `String`s; an entry's index is its group's.
-    // Room for every entry's job at half full, so the table never grows during the batch.
-    var buckets = 64
-    while buckets < 2 * batch.count { buckets <<= 1 }
-    var table = JobTable(buckets: buckets)
-    var last = -1  // the group of the last entry with events
-    for (index, (job, pending)) in batch.enumerated() where !pending.isEmpty {
-        // A job's entries mostly come together: the next is the last one's job, found without a lookup.
-        if last < 0 || job != jobs[last] {
-            let hash = JobTable.hash(job)  // the table is searched by id only
-            if let known = table.find(job, hash: hash) {
-                last = known
-            } else {
-                last = table.insert(job, hash: hash)
-                jobs.append(job)
-                eventCounts.append(0)
-                entryCounts.append(0)
+    /// A job's entries, chained through `next`, and how many events they hold.
+    struct Group {
+        let job: JobID
+        let first: Int
+        var last: Int
+        var events = 0
+    }
+    // Two passes over the entries, read where they lie (an entry copied out of the batch is a
+    // retain and a release of its events): the first chains each job's entries and counts their
+    // events, the second makes each job's array at its final size. (Appending a batch's one-event
+    // entries to a job's array grew it by doubling, and freed as many arrays as it outgrew.)
+    return batch.withUnsafeBufferPointer { entries in
+        var groups: [Group] = []
+        var next = [Int](repeating: -1, count: entries.count)  // the next entry of the same job
+        // Found in a ``JobTable`` by id (a few multiplications and a compare of two words for a
+        // UUID), not by hashing and comparing `String`s; an id's index is its group's.
+        // Room for every entry's job at half full, so the table never grows during the batch.
+        var buckets = 64
+        while buckets < 2 * entries.count { buckets <<= 1 }
+        var table = JobTable(buckets: buckets)
+        var current = -1  // the group of the last entry with events
+        for index in entries.indices where !entries[index].events.isEmpty {
+            // A job's entries mostly come together: the next is the last one's job, found without a lookup.
+            if current < 0 || entries[index].job != groups[current].job {
+                let job = entries[index].job
+                let hash = JobTable.hash(job)  // the table is searched by id only
+                if let known = table.find(job, hash: hash) {
+                    current = known
+                } else {
+                    current = table.insert(job, hash: hash)
+                    groups.append(Group(job: job, first: index, last: index))
+                }
             }
+            if groups[current].last != index {
+                next[groups[current].last] = index
+                groups[current].last = index
+            }
+            groups[current].events += entries[index].events.count
         }
-        groupOf[index] = last
-        eventCounts[last] += pending.count
-        entryCounts[last] += 1
-    }
-    var groups: [(job: JobID, events: [PendingEvent])] = []
-    groups.reserveCapacity(jobs.count)
-    for (group, job) in jobs.enumerated() {
-        var events: [PendingEvent] = []
-        // A job of one entry takes its array as it is (shared, not copied), below.
-        if entryCounts[group] > 1 { events.reserveCapacity(eventCounts[group]) }
-        groups.append((job, events))
-    }
-    for (index, group) in groupOf.enumerated() where group >= 0 {
-        let pending = batch[index].events
-        if entryCounts[group] == 1 {
-            groups[group].events = pending
-        } else if pending.count == 1 {
-            groups[group].events.append(pending[0])  // cheaper than appending a one-element array
-        } else {
-            groups[group].events.append(contentsOf: pending)
+        return groups.map { group in
+            // A job of one entry takes its array as it is (shared, not copied).
+            if group.first == group.last { return (group.job, entries[group.first].events) }
+            let events = [PendingEvent](unsafeUninitializedCapacity: group.events) { buffer, count in
+                var entry = group.first
+                while entry >= 0 {
+                    entries[entry].events.withUnsafeBufferPointer { source in
+                        for event in source {
+                            (buffer.baseAddress.unsafelyUnwrapped + count).initialize(to: event)
+                            count += 1
+                        }
+                    }
+                    entry = next[entry]
+                }
+            }
+            return (group.job, events)
         }
     }
-    return groups
 }
 
 extension Array where Element == [RecordedEvent] {
