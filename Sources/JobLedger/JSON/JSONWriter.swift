@@ -380,21 +380,15 @@ public struct JSONWriter: Sendable {
         precondition(maximum <= Self.pendingCapacity, "more room than the pending bytes have")
         if maximum > Self.pendingCapacity &- pendingCount { flush() }
         let at = pendingCount
-        let written = withUnsafeMutableBytes(of: &pending) { body(($0.baseAddress.unsafelyUnwrapped + at).assumingMemoryBound(to: UInt8.self)) }
+        let written = withUnsafeMutableBytes(of: &pending) {
+            body(($0.baseAddress.unsafelyUnwrapped + at).assumingMemoryBound(to: UInt8.self))
+        }
         assert(written <= maximum)
         pendingCount = at &+ written
     }
 
     /// How many bytes were written so far.
     package var count: Int { storage.count &+ pendingCount }
-
-    /// Writes the UTF-8 bytes of `text` as they are, with no comma before them.
-    package mutating func text(utf8 text: String) { put(utf8: text) }
-
-    /// Writes `value` in decimal, with no comma before it.
-    package mutating func textDecimal(_ value: Int) {
-        Self.withDecimal(value) { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
-    }
 
     /// Counts an element of the open container as written, so the next one gets its comma: for
     /// elements written with ``text(_:)``.
