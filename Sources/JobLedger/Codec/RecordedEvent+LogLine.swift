@@ -25,33 +25,54 @@ extension RecordedEvent {
     /// a crash that cuts a batch anywhere leaves a tail that recovery recognises and drops whole.
     /// JSON allows the tab, so `jq` and older readers read the lines as they are.
     public static func appendLogLines(_ events: [RecordedEvent], to bytes: inout [UInt8]) {
+        guard let first = events.first else { return }
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        var writer = JSONWriter(continuing: consume taken)
+        var shared = LogLineCache(job: first.job)
         for (index, event) in events.enumerated() {
-            event.appendLogLine(to: &bytes, continued: index < events.count - 1)
+            event.writeLogLine(to: &writer, continued: index < events.count - 1, cache: &shared)
         }
+        bytes = writer.finish()
     }
 
     /// Appends the log line; `continued` marks it as not the last of its append.
     func appendLogLine(to bytes: inout [UInt8], continued: Bool) {
-        var writer = JSONWriter(capacity: 0)
-        swap(&writer.bytes, &bytes)
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        var writer = JSONWriter(continuing: consume taken)
+        var shared = LogLineCache(job: job)
+        writeLogLine(to: &writer, continued: continued, cache: &shared)
+        bytes = writer.finish()
+    }
+
+    /// Writes the log line with what it shares with the line before (`cache`, kept up to date
+    /// for the next): the bytes of ``appendLogLine(to:continued:)``. How an append writes its
+    /// lines, one writer for all of them.
+    func writeLogLine(to writer: inout JSONWriter, continued: Bool, cache: inout LogLineCache) {
+        if job != cache.job { cache = LogLineCache(job: job) }
         // The four fields every line starts with, written as text between fixed pieces (this is
         // the hot path of every append); the writer then goes on after them with the type's own.
         writer.beginObject()
         writer.elementFollows()  // the object's first element: what follows needs a comma
-        writer.text(#""seq":"#)
-        writer.textDecimal(seq)
-        writer.text(#","at":""#)
-        self.at.withRFC3339 { writer.text($0) }
-        writer.text(#"","job":""#)
-        job.withUTF8 { writer.text(UnsafeRawBufferPointer($0)) }  // a job id needs no escaping
-        writer.text(#"","type":""#)
-        writer.text(utf8: event.type.rawValue)
+        let (seq, at) = (self.seq, self.at)
+        // `"seq":`, at most 20 characters of number, `,"at":"` and the time, with one check for room.
+        writer.text(atMost: 6 + 20 + 7 + Timestamp.maximumRFC3339Length) { p in
+            var count = LogLineCache.put(#""seq":"#, at: p)
+            count += JSONWriter.withDecimal(seq) { digits in
+                JSONWriter.copy(digits.baseAddress.unsafelyUnwrapped, to: p + count, digits.count)  // no call for a few digits
+                return digits.count
+            }
+            count += LogLineCache.put(#","at":""#, at: p + count)
+            return count + at.writeRFC3339(to: p + count, minute: &cache.minute)
+        }
+        cache.writeJob(to: &writer)  // `","job":"<id>","type":"`
+        writer.text(event.type.logName)  // its raw value, without making a `String`
         writer.text(byte: UInt8(ascii: "\""))
         event.writeFields(to: &writer)
         writer.endObject()
         if continued { writer.text(byte: LogFraming.continued) }
         writer.text(byte: UInt8(ascii: "\n"))
-        swap(&writer.bytes, &bytes)
     }
 
     /// Reads one log line (with or without its `\n`).
@@ -74,6 +95,51 @@ extension RecordedEvent {
             }
         }
         self = try result.get()
+    }
+}
+
+/// What consecutive log lines of one job share, worked out for the first and kept for the rest:
+/// the job id's text between the fixed pieces around it (a UUID id is held as two words, and was
+/// spelled out again for every line), and the minute of the last time written
+/// (``Timestamp/MinuteText``).
+struct LogLineCache {
+    /// The job whose text ``piece`` holds.
+    let job: JobID
+    /// `","job":"<id>","type":"` in its first `count` bytes: what comes between a line's time and
+    /// its type. Held inline (room for a 128-character id), so that preparing it allocates nothing.
+    private var piece:
+        (
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64, UInt64, UInt64, UInt64
+        ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private var count = 0
+    var minute = Timestamp.MinuteText()
+
+    init(job: JobID) {
+        self.job = job
+        count = withUnsafeMutableBytes(of: &piece) { raw in
+            let p = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
+            var count = Self.put(#"","job":""#, at: p)
+            job.withUTF8 { id in  // a job id needs no escaping
+                (p + count).update(from: id.baseAddress.unsafelyUnwrapped, count: id.count)
+                count += id.count
+            }
+            return count + Self.put(#"","type":""#, at: p + count)
+        }
+    }
+
+    /// Writes `","job":"<id>","type":"`.
+    @inline(__always)
+    mutating func writeJob(to writer: inout JSONWriter) {
+        let count = count
+        withUnsafeBytes(of: &piece) { writer.text(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Writes the bytes of `text` at `p` and returns how many.
+    @inline(__always)
+    static func put(_ text: StaticString, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        p.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return text.utf8CodeUnitCount
     }
 }
 

@@ -58,7 +58,7 @@ extension JSONValue {
     }
 }
 
-extension PendingEvent {
+extension RecordedEvent {
     /// Checks what only the log's format limits (the transition table checks the rest): the
     /// time within ``Timestamp/logRange``, free-form objects nested at most
     /// ``LogLimits/maximumNesting`` deep, numbers in them finite (a checkpoint's metrics are

@@ -83,6 +83,34 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable, Custom
 
     public var description: String { rawValue }
 
+    /// ``rawValue`` as a static string: how a log line's writer spells the type without a
+    /// `String` (the raw value's getter, the reach for its bytes and its release cost more than
+    /// the rest of the line's first four fields; a test keeps the two equal).
+    package var logName: StaticString {
+        switch self {
+        case .created: "created"
+        case .configured: "configured"
+        case .queued: "queued"
+        case .datasetUploadStarted: "datasetUploadStarted"
+        case .dataProcessingStarted: "dataProcessingStarted"
+        case .dataProcessed: "dataProcessed"
+        case .trainingStarted: "trainingStarted"
+        case .progressed: "progressed"
+        case .checkpointSaved: "checkpointSaved"
+        case .trainingFinished: "trainingFinished"
+        case .modelUploadStarted: "modelUploadStarted"
+        case .completed: "completed"
+        case .failed: "failed"
+        case .cancelled: "cancelled"
+        case .publicationStarted: "publicationStarted"
+        case .published: "published"
+        case .publicationFailed: "publicationFailed"
+        case .modelImportStarted: "modelImportStarted"
+        case .modelImported: "modelImported"
+        case .modelImportFailed: "modelImportFailed"
+        }
+    }
+
     /// Position in `allCases`, for table lookups without hashing.
     @inline(__always) var ordinal: Int {
         switch self {

@@ -245,8 +245,20 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
     /// `A-Z _ a-z` (65…90, 95, 97…122), shifted down by 64.
     static let allowedHigh: UInt64 = (0x3FF_FFFF << 1) | (1 << 31) | (0x3FF_FFFF << 33)
 
-    /// The name of this job's log file in a directory store.
-    public var fileName: String { rawValue + ".jsonl" }
+    /// The name of this job's log file in a directory store: `<id>.jsonl`, made in one
+    /// allocation (the id's text and then the suffix appended to it took two, and a copy; a
+    /// directory store makes one for every job it meets).
+    public var fileName: String {
+        let suffix: StaticString = ".jsonl"
+        return withUTF8 { id in
+            String(unsafeUninitializedCapacity: id.count + suffix.utf8CodeUnitCount) { name in
+                let base = name.baseAddress.unsafelyUnwrapped
+                base.update(from: id.baseAddress.unsafelyUnwrapped, count: id.count)
+                (base + id.count).update(from: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+                return id.count + suffix.utf8CodeUnitCount
+            }
+        }
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()

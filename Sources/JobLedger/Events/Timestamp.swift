@@ -102,8 +102,85 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Calls `body` with this time's RFC 3339 text, written into a scratch buffer (no
-    /// allocation: every log line of every append writes one).
+    /// allocation).
     func withRFC3339<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var minute = MinuteText()
+        return withRFC3339(minute: &minute, body)
+    }
+
+    /// ``withRFC3339(_:)`` with a writer's minute cache (see ``MinuteText``): the same text.
+    @inline(__always)
+    package func withRFC3339<Result>(minute: inout MinuteText, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)  // 48 bytes: room for the longest
+        return withUnsafeMutableBytes(of: &scratch) { text in
+            let count = writeRFC3339(to: text.baseAddress!.assumingMemoryBound(to: UInt8.self), minute: &minute)
+            return body(UnsafeRawBufferPointer(rebasing: text[..<count]))
+        }
+    }
+
+    /// The most bytes ``writeRFC3339(to:minute:)`` writes: a year out of RFC 3339's range takes
+    /// up to 20 characters with its sign, then `-MM-DDTHH:MM:SS`, `.` and 9 digits, and `Z`.
+    static let maximumRFC3339Length = 46
+
+    /// The text of the last minute a writer wrote (`YYYY-MM-DDTHH:MM`) and the seconds it spans:
+    /// the counterpart of the reader's ``MinuteCache``. The lines of an append nearly always
+    /// share their minute, and the date's arithmetic (``civilFromDays(_:)``) and its digits are
+    /// most of what a time costs to write; in the cached minute only `:SS`, the fraction and `Z`
+    /// are written. Only years 0000…9999 are kept (their text is always 16 bytes).
+    package struct MinuteText {
+        /// The minute's seconds since 1970; empty (matching no time) until a minute is kept.
+        var seconds: Range<Int64> = 0..<0
+        /// `YYYY-MM-DDTHH:MM`, as two words in memory order.
+        var text: (UInt64, UInt64) = (0, 0)
+        package init() {}
+        init(seconds: Range<Int64>, text: (UInt64, UInt64)) {
+            self.seconds = seconds
+            self.text = text
+        }
+    }
+
+    /// Writes this time's RFC 3339 text at `p`, which has room for ``maximumRFC3339Length``
+    /// bytes, and returns its length: the date, hour and minute are taken from `minute` when
+    /// this time falls in it, and kept there when they are worked out.
+    @inline(__always)
+    func writeRFC3339(to p: UnsafeMutablePointer<UInt8>, minute: inout MinuteText) -> Int {
+        var count: Int
+        let second: Int
+        if minute.seconds.contains(seconds) {
+            let raw = UnsafeMutableRawPointer(p)
+            raw.storeBytes(of: minute.text.0, as: UInt64.self)
+            raw.storeBytes(of: minute.text.1, toByteOffset: 8, as: UInt64.self)
+            count = 16
+            second = Int(seconds &- minute.seconds.lowerBound)
+        } else {
+            (count, second) = writeRFC3339Minute(to: p, minute: &minute)
+        }
+        Self.one(UInt8(ascii: ":"), at: p, &count)
+        Self.two(second, at: p, &count)
+        if nanoseconds > 0 {
+            Self.one(UInt8(ascii: "."), at: p, &count)
+            var fraction = Int(nanoseconds)
+            var digits = 9
+            while fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                Self.one(UInt8(ascii: "0") + UInt8(fraction / divisor % 10), at: p, &count)
+                divisor /= 10
+            }
+        }
+        Self.one(UInt8(ascii: "Z"), at: p, &count)
+        return count
+    }
+
+    /// Writes `YYYY-MM-DDTHH:MM` of this time at `p` and keeps it in `minute` if its year is in
+    /// RFC 3339's range. Out of line: most times of an append find their minute kept.
+    /// - Returns: the bytes written and the second within the minute.
+    @inline(never)
+    private func writeRFC3339Minute(to p: UnsafeMutablePointer<UInt8>, minute: inout MinuteText) -> (count: Int, second: Int) {
         // Floor division that cannot overflow, even at Int64.min.
         var days = seconds / 86_400
         var secondOfDay = Int(seconds % 86_400)
@@ -113,51 +190,37 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         let (year, month, day) = Self.civilFromDays(days)
         let inRange = year >= 0 && year <= 9999
-        // At most 21 characters of year, `-MM-DDTHH:MM:SS`, `.` and 9 digits, and `Z`: 47.
-        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &scratch) { text in
-            // Plain stores through a pointer: local functions capturing `count` made the compiler
-            // box it and check each access at run time (a third of a batched append's time).
-            let p = text.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var count = 0
-            if inRange {
-                Self.two(Int(year) / 100, at: p, &count)
-                Self.two(Int(year) % 100, at: p, &count)
-            } else {
-                // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
-                count = JSONWriter.withDecimal(Int(year)) { digits in
-                    p.update(from: digits.baseAddress!.assumingMemoryBound(to: UInt8.self), count: digits.count)
-                    return digits.count
-                }
+        // Plain stores through a pointer: local functions capturing `count` made the compiler
+        // box it and check each access at run time (a third of a batched append's time).
+        var count = 0
+        if inRange {
+            Self.two(Int(year) / 100, at: p, &count)
+            Self.two(Int(year) % 100, at: p, &count)
+        } else {
+            // Outside RFC 3339's range; written with a sign so it still reads back unambiguously wrong.
+            count = JSONWriter.withDecimal(Int(year)) { digits in
+                p.update(from: digits.baseAddress!.assumingMemoryBound(to: UInt8.self), count: digits.count)
+                return digits.count
             }
-            Self.one(UInt8(ascii: "-"), at: p, &count)
-            Self.two(month, at: p, &count)
-            Self.one(UInt8(ascii: "-"), at: p, &count)
-            Self.two(day, at: p, &count)
-            Self.one(UInt8(ascii: "T"), at: p, &count)
-            Self.two(secondOfDay / 3600, at: p, &count)
-            Self.one(UInt8(ascii: ":"), at: p, &count)
-            Self.two(secondOfDay / 60 % 60, at: p, &count)
-            Self.one(UInt8(ascii: ":"), at: p, &count)
-            Self.two(secondOfDay % 60, at: p, &count)
-            if nanoseconds > 0 {
-                Self.one(UInt8(ascii: "."), at: p, &count)
-                var fraction = Int(nanoseconds)
-                var digits = 9
-                while fraction % 10 == 0 {
-                    fraction /= 10
-                    digits -= 1
-                }
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                while divisor > 0 {
-                    Self.one(UInt8(ascii: "0") + UInt8(fraction / divisor % 10), at: p, &count)
-                    divisor /= 10
-                }
-            }
-            Self.one(UInt8(ascii: "Z"), at: p, &count)
-            return body(UnsafeRawBufferPointer(rebasing: text[..<count]))
         }
+        Self.one(UInt8(ascii: "-"), at: p, &count)
+        Self.two(month, at: p, &count)
+        Self.one(UInt8(ascii: "-"), at: p, &count)
+        Self.two(day, at: p, &count)
+        Self.one(UInt8(ascii: "T"), at: p, &count)
+        Self.two(secondOfDay / 3600, at: p, &count)
+        Self.one(UInt8(ascii: ":"), at: p, &count)
+        Self.two(secondOfDay / 60 % 60, at: p, &count)
+        let second = secondOfDay % 60
+        if inRange {
+            // In range, the minute's first second is at least `earliestSeconds`: no overflow.
+            let first = seconds - Int64(second)
+            let raw = UnsafeRawPointer(p)
+            minute = MinuteText(
+                seconds: first..<first + 60,
+                text: (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+        return (count, second)
     }
 
     /// Writes `value` (0…99) as two digits at `p[count]` and moves `count` on.

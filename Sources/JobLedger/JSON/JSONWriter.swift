@@ -99,7 +99,7 @@ public struct JSONWriter: Sendable {
 
     /// Copies `count` bytes; up to 16 (a key, a status, a number) without a call: loads and
     /// stores that overlap rather than a loop.
-    @inline(__always) private static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
+    @inline(__always) static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ count: Int) {
         switch count {
         case 8...16:
             let (head, tail) = (source.loadUnaligned(as: UInt64.self), source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
@@ -371,13 +371,24 @@ public struct JSONWriter: Sendable {
     /// Writes one byte as it is, with no comma before it.
     package mutating func text(byte: UInt8) { put(byte) }
 
-    /// Writes the UTF-8 bytes of `text` as they are, with no comma before them.
-    package mutating func text(utf8 text: String) { put(utf8: text) }
-
-    /// Writes `value` in decimal, with no comma before it.
-    package mutating func textDecimal(_ value: Int) {
-        Self.withDecimal(value) { put($0.baseAddress.unsafelyUnwrapped, $0.count) }
+    /// Lets `body` write text in place, with no comma before it: `body` gets room for
+    /// `maximum` bytes (at most 256) after what was written and returns how many it wrote.
+    /// A text of several pieces (a log line's `seq` and time) is so written with one check for
+    /// room, and without a scratch buffer to copy from.
+    @inline(__always)
+    package mutating func text(atMost maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        precondition(maximum <= Self.pendingCapacity, "more room than the pending bytes have")
+        if maximum > Self.pendingCapacity &- pendingCount { flush() }
+        let at = pendingCount
+        let written = withUnsafeMutableBytes(of: &pending) {
+            body(($0.baseAddress.unsafelyUnwrapped + at).assumingMemoryBound(to: UInt8.self))
+        }
+        assert(written <= maximum)
+        pendingCount = at &+ written
     }
+
+    /// How many bytes were written so far.
+    package var count: Int { storage.count &+ pendingCount }
 
     /// Counts an element of the open container as written, so the next one gets its comma: for
     /// elements written with ``text(_:)``.

@@ -67,33 +67,63 @@ func withEveryLock<Job: GuardedJob, Result: Sendable>(
 /// A batch grouped by job: one entry per job, in order of first appearance, with all its events
 /// in order; entries without events are left out (they append nothing).
 func groupedByJob(_ batch: [(job: JobID, events: [PendingEvent])]) -> [(job: JobID, events: [PendingEvent])] {
-    var groups: [(job: JobID, events: [PendingEvent])] = []
-    // Found in a ``JobTable`` by id (a few multiplications and a compare of two words for a
-    // UUID), not by hashing and comparing `String`s; an entry's index is its group's.
-    // Room for every entry's job at half full, so the table never grows during the batch.
-    var buckets = 64
-    while buckets < 2 * batch.count { buckets <<= 1 }
-    var table = JobTable(buckets: buckets)
-    for (job, pending) in batch where !pending.isEmpty {
-        let hash = JobTable.hash(job)  // the table is searched by id only
-        let current: Int
-        if let known = table.find(job, hash: hash) {
-            current = known
-        } else {
-            groups.append((job, []))
-            current = table.insert(job, hash: hash)
+    /// A job's entries, chained through `next`, and how many events they hold.
+    struct Group {
+        let job: JobID
+        let first: Int
+        var last: Int
+        var events = 0
+    }
+    // Two passes over the entries, read where they lie (an entry copied out of the batch is a
+    // retain and a release of its events): the first chains each job's entries and counts their
+    // events, the second makes each job's array at its final size. (Appending a batch's one-event
+    // entries to a job's array grew it by doubling, and freed as many arrays as it outgrew.)
+    return batch.withUnsafeBufferPointer { entries in
+        var groups: [Group] = []
+        var next = [Int](repeating: -1, count: entries.count)  // the next entry of the same job
+        // Found in a ``JobTable`` by id (a few multiplications and a compare of two words for a
+        // UUID), not by hashing and comparing `String`s; an id's index is its group's.
+        // Room for every entry's job at half full, so the table never grows during the batch.
+        var buckets = 64
+        while buckets < 2 * entries.count { buckets <<= 1 }
+        var table = JobTable(buckets: buckets)
+        var current = -1  // the group of the last entry with events
+        for index in entries.indices where !entries[index].events.isEmpty {
+            // A job's entries mostly come together: the next is the last one's job, found without a lookup.
+            if current < 0 || entries[index].job != groups[current].job {
+                let job = entries[index].job
+                let hash = JobTable.hash(job)  // the table is searched by id only
+                if let known = table.find(job, hash: hash) {
+                    current = known
+                } else {
+                    current = table.insert(job, hash: hash)
+                    groups.append(Group(job: job, first: index, last: index))
+                }
+            }
+            if groups[current].last != index {
+                next[groups[current].last] = index
+                groups[current].last = index
+            }
+            groups[current].events += entries[index].events.count
         }
-        // A job's first entry is taken as it is (its array shared, not copied); one event is
-        // appended as an element, which is cheaper than appending a one-element array.
-        if groups[current].events.isEmpty {
-            groups[current].events = pending
-        } else if pending.count == 1 {
-            groups[current].events.append(pending[0])
-        } else {
-            groups[current].events.append(contentsOf: pending)
+        return groups.map { group in
+            // A job of one entry takes its array as it is (shared, not copied).
+            if group.first == group.last { return (group.job, entries[group.first].events) }
+            let events = [PendingEvent](unsafeUninitializedCapacity: group.events) { buffer, count in
+                var entry = group.first
+                while entry >= 0 {
+                    entries[entry].events.withUnsafeBufferPointer { source in
+                        for event in source {
+                            (buffer.baseAddress.unsafelyUnwrapped + count).initialize(to: event)
+                            count += 1
+                        }
+                    }
+                    entry = next[entry]
+                }
+            }
+            return (group.job, events)
         }
     }
-    return groups
 }
 
 extension Array where Element == [RecordedEvent] {
@@ -165,19 +195,22 @@ extension JobState {
     {
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(pending.count)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(pending.count * 128)
-        guard !pending.isEmpty else { return (state, recorded, bytes) }
+        guard !pending.isEmpty else { return (state, recorded, []) }
+        // One writer for all the lines, and what they share (the job's text, the minute of
+        // their times, mostly) worked out once.
+        var writer = JSONWriter(capacity: pending.count * 128)
+        var shared = LogLineCache(job: job)
         /// Checks, numbers and writes the event at `index`, folded by `fold`.
         func take(_ index: Int, seq: Int, _ fold: (RecordedEvent) throws(JobLedgerError) -> Void) throws(JobLedgerError) {
-            let event = pending[index]
-            let next = RecordedEvent(seq: seq, at: event.at, job: job, event: event.event)
+            // The pending event's fields are copied once, into the recorded one, and checked there
+            // (a copy of the whole pending event to check it went through its value witnesses).
+            let next = RecordedEvent(seq: seq, at: pending[index].at, job: job, event: pending[index].event)
             do throws(JobLedgerError) {
-                try event.checkLogRules()
+                try next.checkLogRules()
                 try fold(next)
-                let start = bytes.count
-                next.appendLogLine(to: &bytes, continued: index < pending.count - 1)
-                let length = bytes.count - start - 1
+                let start = writer.count
+                next.writeLogLine(to: &writer, continued: index < pending.count - 1, cache: &shared)
+                let length = writer.count - start - 1
                 guard length <= LogLimits.maximumLineLength else {
                     throw JobLedgerError(
                         .invalidEvent,
@@ -206,6 +239,6 @@ extension JobState {
             seq += 1
             try take(index, seq: seq) { next throws(JobLedgerError) in try current.apply(next) }
         }
-        return (current, recorded, bytes)
+        return (current, recorded, writer.finish())
     }
 }

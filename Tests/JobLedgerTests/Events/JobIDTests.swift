@@ -16,7 +16,10 @@ import Testing
         "00000000-0000-4000-8000-00000000000", "00000000-0000-4000-8000-00000000000.", "0000000000000400080000000000000000000",
     ]
 
-    @Test(arguments: uuids + nearUUIDs)
+    /// Ids that are text by any measure, the shortest and the longest.
+    static let texts = ["j", "j-1", "A.b_c-9", String(repeating: "z", count: 128)]
+
+    @Test(arguments: uuids + nearUUIDs + texts)
     func theTextComesBack(_ text: String) throws {
         let id = try JobID(text)
         #expect(id.rawValue == text)
