@@ -110,17 +110,20 @@ extension Arguments {
 /// The progress line of a long `replay` or `verify`: on a terminal only, events so far and events
 /// per second, rewritten in place (`\r`) every half second, cleared before any other message and
 /// at the end. Nothing is shown in the first half second, so a short run shows none.
+/// (`JOBLEDGER_PROGRESS_AFTER=SECONDS` moves that first half second: the tests show progress of a
+/// run however fast the machine is.)
 struct ProgressLine {
     /// Whether stderr is a terminal.
     let enabled = isatty(2) == 1
     private let start = ProgressLine.now()
-    private var last = 0.0
+    private let after = getenv("JOBLEDGER_PROGRESS_AFTER").flatMap { Double(String(cString: $0)) } ?? 0.5
+    private var last = -Double.infinity
     private var shown = false
 
     mutating func update(_ progress: Replay.Progress) {
         guard enabled else { return }
         let now = Self.now()
-        guard now - start >= 0.5, now - last >= 0.5 else { return }
+        guard now - start >= after, now - last >= 0.5 else { return }
         last = now
         let rate = Int(Double(progress.lines) / (now - start))
         write("\r\u{1B}[Kjobledger: \(Self.grouped(progress.lines)) events, \(Self.grouped(rate)) events/s")
