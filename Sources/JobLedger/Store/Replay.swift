@@ -172,6 +172,9 @@ public struct Replay: Sendable {
         }
     }
 
+    /// A directory with more logs than this is taken for a store: its logs' sizes are not asked.
+    package static let sizedLogs = 1024
+
     private static func walk(_ directory: String, threads: Int, into files: inout [LogFile]) throws(JobLedgerError) {
         var entries = try FileIO.listing(of: directory, keeping: Journal.folderName)
         if let journals = entries.firstIndex(where: { $0.name == Journal.folderName }) {
@@ -181,9 +184,13 @@ public struct Replay: Sendable {
             try JournalRecovery.recover(directory, writing: false)
         }
         // What the entry's type from the directory leaves open is asked of the file system (on
-        // several threads): a log's size, and any entry of unknown type.
+        // several threads): any entry of unknown type, and a log's size, so that a large export
+        // can be split between threads — but only in a directory of at most `sizedLogs` logs. A
+        // larger one is a store's per-job logs, which are never split, and a `stat` per log would
+        // cost a path lookup as dear as the replay's own `open` (size 0 stands for "not asked").
         let unknown = UInt8(DT_UNKNOWN)
-        let asked = entries.indices.filter { entries[$0].isLog || entries[$0].type == unknown }
+        let sized = entries.count(where: \.isLog) <= Self.sizedLogs
+        let asked = entries.indices.filter { (sized && entries[$0].isLog) || entries[$0].type == unknown }
         let answers = FileIO.statuses(of: asked.map { entries[$0].name }, in: directory, threads: threads)
         var statuses = [(kind: FileIO.Kind, size: Int64)?](repeating: nil, count: entries.count)
         for (index, answer) in zip(asked, answers) { statuses[index] = answer }
@@ -194,7 +201,7 @@ public struct Replay: Sendable {
                 switch entry.type {
                 case unknown: statuses[index]
                 case UInt8(DT_DIR): (.directory, 0)
-                case UInt8(DT_REG): isLog ? statuses[index] : nil
+                case UInt8(DT_REG): isLog ? (sized ? statuses[index] : (.file, 0)) : nil
                 case UInt8(DT_LNK): (.symlink, 0)
                 default: (.other, 0)
                 }

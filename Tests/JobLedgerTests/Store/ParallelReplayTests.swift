@@ -210,6 +210,33 @@ import Glibc
 
     /// A large per-job log is not split (one job, one thread), and a large export is: both read
     /// the same as on one thread.
+    /// A directory of more than ``Replay/sizedLogs`` logs is taken for a store: its logs' sizes are
+    /// not asked, so an export among them is not split, yet every thread count reports the same
+    /// as one thread (with a damaged log, a torn one and a duplicate among the rest).
+    @Test func aDirectoryTooLargeToSizeReplaysTheSame() throws {
+        let directory = Logs.temporaryDirectory()
+        let count = Replay.sizedLogs + 8
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for index in 0..<count {
+            var lines = Self.lines(Logs.reaching(index % 3 == 0 ? .completed : .training), job: "job-\(index)")
+            if index == 17 { lines[1] = lines[1].replacingOccurrences(of: #""seq":2"#, with: #""seq":5"#) }
+            var text = lines.joined(separator: "\n") + "\n"
+            if index == 29 { text += #"{"seq":"# }
+            try text.write(toFile: directory + "/job-\(index).jsonl", atomically: false, encoding: .utf8)
+        }
+        let export = (0..<30).flatMap { Self.lines(Logs.reaching(.completed), job: "export-\($0)") } + Self.lines(Logs.reaching(.queued), job: "job-3")
+        try (export.joined(separator: "\n") + "\n").write(toFile: directory + "/all.jsonl", atomically: false, encoding: .utf8)
+        let one = Self.transcript([directory], threads: 1)
+        #expect(one.count(where: { $0.hasPrefix("emit ") }) == count + 30 - 1)
+        #expect(one.contains { $0.hasPrefix("reject ") && $0.contains("job-3") }, "the export's copy of job-3 is a duplicate")
+        #expect(one.contains { $0.hasPrefix("torn ") })
+        for threads in [2, 3] {
+            for splitSize: Int64 in [0, 4 << 20] {
+                #expect(Self.transcript([directory], threads: threads, splitSize: splitSize) == one, "\(threads) threads, split from \(splitSize)")
+            }
+        }
+    }
+
     @Test func largeFilesReplayTheSame() throws {
         let directory = Logs.temporaryDirectory()
         var log = Self.lines(Logs.reaching(.training), job: "long")
