@@ -57,7 +57,7 @@ public final class DirectoryStore: EventStore {
             var reportedTornAt: Int64?
             /// The log opened for appending, kept between single appends (unlocked between them)
             /// so that an append costs no `open` or `close`; `-1` if none (see
-            /// ``DirectoryStore/keptDescriptors``).
+            /// ``DirectoryStore/KeptDescriptors``).
             var appendFD: Int32 = -1
         }
         /// Held through an append's write and sync (``GroupCommit``), so a lock whose waiters sleep.
@@ -142,24 +142,20 @@ public final class DirectoryStore: EventStore {
     }
 
     private func handle(_ job: JobID) -> JobHandle {
-        handles.withLock { handles in
-            if let handle = handles[job] { return handle }
-            let handle = JobHandle(JobLogReader(job: job, path: path(of: job)), kept: kept)
-            handles[job] = handle
-            return handle
-        }
+        handles.withLock { handles in handle(job, in: &handles) }
     }
 
     /// The jobs' handles, made as needed, under one lock.
     private func handles(_ jobs: [JobID]) -> [JobHandle] {
-        handles.withLock { handles in
-            jobs.map { job in
-                if let handle = handles[job] { return handle }
-                let handle = JobHandle(JobLogReader(job: job, path: path(of: job)), kept: kept)
-                handles[job] = handle
-                return handle
-            }
-        }
+        handles.withLock { handles in jobs.map { handle($0, in: &handles) } }
+    }
+
+    /// A job's handle in the table, made if it has none.
+    private func handle(_ job: JobID, in handles: inout [JobID: JobHandle]) -> JobHandle {
+        if let handle = handles[job] { return handle }
+        let handle = JobHandle(JobLogReader(job: job, path: path(of: job)), kept: kept)
+        handles[job] = handle
+        return handle
     }
 
     // MARK: EventStore

@@ -11,11 +11,11 @@ import Darwin
 /// Each record is an append's bytes with the log and the offset they were written at. The logs
 /// themselves get the same bytes as always, in the same `write`, and are made durable later, by the
 /// next `syncfs` (a group too large for the journal, a checkpoint when the journal has grown past
-/// ``checkpointBytes``, or the store's end), after which the journal is emptied. After a machine
+/// ``checkpointBytes``, or the store's end), after which the journal starts again. After a machine
 /// crash, ``JournalRecovery`` puts every journaled append back into its log before anyone reads
 /// the store.
 ///
-/// The journal lives at `<store>/.jobledger/journal-<pid>-<n>`, one per store object, made when
+/// The journal lives at `<store>/.jobledger/journal-<pid>-<n>-<k>`, one per store object, made when
 /// first needed, held under an exclusive `flock` for the store object's life (a live journal is
 /// never recovered) and removed, after a `syncfs`, when the store is released.
 ///
@@ -50,9 +50,14 @@ package final class Journal {
         let lock = try FileIO.openDirectory(store)
         defer { close(lock) }
         try FileIO.lock(lock, LOCK_SH, store)
-        if FileIO.kind(of: folder, followLinks: false) == nil {
+        switch FileIO.kind(of: folder, followLinks: false) {
+        case .directory: break
+        case nil:
             if mkdir(folder, 0o700) != 0 && errno != EEXIST { throw FileIO.failure("create directory", folder) }
             try FileIO.syncDirectory(store)
+        case .file, .symlink, .other:
+            // Never follow a link out of the store (recovery refuses it too).
+            throw JobLedgerError(.io, "not a directory; a store keeps its journals there", file: folder)
         }
         var made: (fd: Int32, path: String)?
         for attempt in 0..<1000 where made == nil {
