@@ -95,7 +95,13 @@ public final class DirectoryStore: EventStore {
     /// store of a hundred thousand jobs does not run out of descriptors (the others are opened
     /// and closed by every append, as before).
     final class KeptDescriptors: Sendable {
-        static let limit = 512
+        /// 256, or an eighth of the process's descriptor limit if that is less: a server with a
+        /// few stores keeps most of its descriptors for its connections.
+        static let limit: Int = {
+            var limit = rlimit()
+            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 256 }
+            return min(256, Int(clamping: limit.rlim_cur / 8))
+        }()
         let count = Atomic<Int>(0)
 
         /// Takes one of the places; false if all are taken.
