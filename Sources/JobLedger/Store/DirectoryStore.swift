@@ -353,6 +353,19 @@ public final class DirectoryStore: EventStore {
             for position in sorted.indices {
                 let job = groups[sorted[position]].job
                 let file = caches[position].pointee.reader.path
+                // A job this store object has never seen a log of is first validated as new,
+                // without looking for its log (a path lookup, as dear as the `open` that creates
+                // it): if its events are valid for a new job, the log is opened with `O_CREAT`
+                // below and, if it turns out to hold events, validated again against them.
+                // Otherwise it is looked for now, as any other job.
+                if caches[position].pointee.reader.state == nil && !caches[position].pointee.opened,
+                    let valid = try? validate(position)
+                {
+                    descriptors.append(-1)
+                    missing.append(position)
+                    pending.append(valid)
+                    continue
+                }
                 guard let (fd, size) = try openLocked(job, file, create: false) else {
                     guard caches[position].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
@@ -368,14 +381,23 @@ public final class DirectoryStore: EventStore {
                 if caches[position].pointee.reader.offset == 0 { created = true }
                 pending.append(try validate(position))
             }
-            // Everything is valid: create the new logs (another process may have created one
-            // meanwhile: then validate again against what it wrote).
-            for position in missing {
-                // With create: a descriptor or an error.
-                let (fd, size) = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
-                descriptors[position] = fd
-                try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
-                if caches[position].pointee.reader.offset == 0 { created = true } else { pending[position] = try validate(position) }
+            // Everything is valid: create the new logs (one may exist after all, made by another
+            // process or never seen by this store object: then validate again against what it
+            // holds). If that fails, the empty logs opened here are removed again, as a failed
+            // write removes them below.
+            do throws(JobLedgerError) {
+                for position in missing {
+                    // With create: a descriptor or an error.
+                    let (fd, size) = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
+                    descriptors[position] = fd
+                    try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
+                    if caches[position].pointee.reader.offset == 0 { created = true } else { pending[position] = try validate(position) }
+                }
+            } catch {
+                for position in missing where descriptors[position] >= 0 && caches[position].pointee.reader.offset == 0 {
+                    unlink(caches[position].pointee.reader.path)
+                }
+                throw error
             }
             // Everything is valid: write, then sync once (with every append waiting at the time).
             var written = 0

@@ -67,6 +67,48 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["j-2.jsonl"])
     }
 
+    /// A batch through a store object that has never seen its jobs' logs: a job whose events are
+    /// valid for a new job is not looked for first, yet a log that exists is found and its events
+    /// folded before the batch's; a job whose log exists goes on from it; and when an existing
+    /// log makes the batch invalid (a second `created`), nothing changes, and no empty log is left
+    /// for the batch's new jobs.
+    @Test func aBatchOfJobsTheStoreHasNotSeenFindsTheirLogs() throws {
+        let directory = Logs.temporaryDirectory()
+        let first = Ledger(store: try DirectoryStore(directory: directory, durability: .none))
+        let (old, other) = (try JobID("old"), try JobID("other"))
+        try first.append(Logs.created(), to: old, at: Logs.at(0))
+        try first.append(Logs.created(), to: other, at: Logs.at(0))
+        let before = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        let bytes = { (job: JobID) in FileManager.default.contents(atPath: directory + "/" + job.fileName) }
+        let oldBytes = bytes(old)
+
+        // A second `created` for `old` is valid for a new job, but `old` has a log.
+        let fresh = Ledger(store: try DirectoryStore(directory: directory, durability: .fsync))
+        let new = try JobID("new")
+        do {
+            _ = try fresh.append(batch: [
+                (new, [PendingEvent(Logs.created(), at: Logs.at(1))]), (old, [PendingEvent(Logs.created(), at: Logs.at(1))]),
+            ])
+            Issue.record("a second created for an existing log was accepted")
+        } catch {
+            #expect(error.job == old.rawValue, "\(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == before, "no empty log left for \(new)")
+        #expect(bytes(old) == oldBytes)
+
+        // Through another fresh store object: `queued` is not valid for a new job, so `other`'s
+        // log is looked for first; `new` is created; `old` goes on from its log.
+        let again = Ledger(store: try DirectoryStore(directory: directory, durability: .fsync))
+        let recorded = try again.append(batch: [
+            (new, [PendingEvent(Logs.created(), at: Logs.at(2))]), (other, [PendingEvent(.queued, at: Logs.at(2))]),
+            (old, [PendingEvent(.queued, at: Logs.at(2))]),
+        ])
+        #expect(recorded.map(\.seq) == [1, 2, 2])
+        #expect(try first.events(of: old).map(\.event.type) == [.created, .queued])
+        #expect(try first.events(of: other).map(\.event.type) == [.created, .queued])
+        #expect(try first.events(of: new).map(\.event.type) == [.created])
+    }
+
     @Test func tornTailsAccumulateAndAreReported() throws {
         let directory = Logs.temporaryDirectory()
         let log = bytes(Logs.reaching(.queued))
