@@ -289,7 +289,7 @@ public final class DirectoryStore: EventStore {
         if cache.appendFD >= 0 {
             do throws(JobLedgerError) {
                 try FileIO.lock(cache.appendFD, LOCK_EX, file)
-                if let size = try FileIO.sizeIfLinked(cache.appendFD, file) { return (cache.appendFD, size) }
+                if let size = try FileIO.linkedSize(cache.appendFD, file) { return (cache.appendFD, size) }
             } catch {
                 forget(&cache)
                 throw error.about(job: job.rawValue)

@@ -92,22 +92,13 @@ enum FileIO {
         }
     }
 
-    /// The size of the open file `fd` if it is still the file `path` names (not unlinked or
-    /// replaced since it was opened), else `nil`: checked after taking a log's lock, because a
-    /// writer may remove an empty log it created when its first append failed. One `fstat` and
-    /// one `lstat`.
+    /// The size of the open file `fd` unless it was unlinked since it was opened (`nil`): checked
+    /// after taking a log's lock, because a writer may remove an empty log it created (or found
+    /// empty) when its first append failed; whoever waited for that lock then opens the path anew.
+    /// One `fstat`. (A log replaced under its name by a rename, with a second link elsewhere, is
+    /// not noticed: only JobLedger writes a store's directory, and it never renames a log.)
     /// - Throws: `io_error` if the file is not a regular file (see ``open(_:_:mode:followLinks:regularOnly:)``).
     static func linkedSize(_ fd: Int32, _ path: String) throws(JobLedgerError) -> Int64? {
-        let open = try regularFile(fd, path)
-        var named = stat()
-        guard open.st_nlink > 0, lstat(path, &named) == 0 else { return nil }
-        return open.st_dev == named.st_dev && open.st_ino == named.st_ino ? Int64(open.st_size) : nil
-    }
-
-    /// The size of the open file `fd` unless it was unlinked since it was opened (`nil`): checked
-    /// on a descriptor kept open between appends after taking its lock, because a writer may
-    /// remove an empty log it created when its first append failed. One `fstat`.
-    static func sizeIfLinked(_ fd: Int32, _ path: String) throws(JobLedgerError) -> Int64? {
         let open = try regularFile(fd, path)
         return open.st_nlink > 0 ? Int64(open.st_size) : nil
     }
