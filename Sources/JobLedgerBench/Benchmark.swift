@@ -74,20 +74,37 @@ enum Benchmark {
         return options
     }
 
-    static func main(_ arguments: [String]) -> Int32 {
+    /// Parses `arguments`, writes the workload into a folder of its own (removed at the end),
+    /// runs `body` with the report, the folder and the workload's path, and prints the report.
+    static func withWorkload(
+        _ arguments: [String], folder name: String, _ body: (Options, inout Report, _ root: String, _ workload: String) -> Void
+    ) -> Int32 {
         guard let options = parse(arguments) else {
             print(usage)
             return 2
         }
         var report = Report(options: options)
-        let root = options.directory + "/jobledger-bench-\(getpid())"
+        let root = options.directory + "/\(name)-\(getpid())"
         mkdir(root, 0o755)
         defer { removeTree(root) }
         let workload = root + "/workload.jsonl"
-        let events = options.jobs * 16
-        progress(options, "writing the workload: \(options.jobs) jobs, \(events) events")
+        progress(options, "writing the workload: \(options.jobs) jobs, \(options.jobs * 16) events")
         Workload.write(jobs: options.jobs, to: workload)
         report.fileBytes = fileSize(workload)
+        body(options, &report, root, workload)
+        report.print(json: options.json)
+        return 0
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        withWorkload(arguments, folder: "jobledger-bench") { options, report, root, workload in
+            run(options, &report, root: root, workload: workload)
+        }
+    }
+
+    /// Every figure (``main(_:)``).
+    static func run(_ options: Options, _ report: inout Report, root: String, workload: String) {
+        let events = options.jobs * 16
 
         progress(options, "replay")
         report.add("replay", events: events, seconds: median(options.runs) { replayOnce(workload) })
@@ -158,9 +175,6 @@ enum Benchmark {
 
         let batchJobs = options.batchJobs == 0 ? options.jobs : min(options.batchJobs, options.jobs)
         addBatched(to: &report, jobs: batchJobs, batchSize: options.batchSize, root: root, options: options)
-
-        report.print(json: options.json)
-        return 0
     }
 
     /// Batched durable appends of `jobs` jobs' events and their bare floor, alternated, twice each,
@@ -234,21 +248,9 @@ enum Benchmark {
     /// `jobledger-bench threads [--jobs N] [--runs N] [--dir DIR] [--json]`: the replay-on-every-core
     /// figures alone (``addThreads(to:workload:root:options:)``).
     static func threadsMain(_ arguments: [String]) -> Int32 {
-        guard let options = parse(arguments) else {
-            print(usage)
-            return 2
+        withWorkload(arguments, folder: "jobledger-bench-threads") { options, report, root, workload in
+            addThreads(to: &report, workload: workload, root: root, options: options)
         }
-        var report = Report(options: options)
-        let root = options.directory + "/jobledger-bench-threads-\(getpid())"
-        mkdir(root, 0o755)
-        defer { removeTree(root) }
-        let workload = root + "/workload.jsonl"
-        progress(options, "writing the workload: \(options.jobs) jobs")
-        Workload.write(jobs: options.jobs, to: workload)
-        report.fileBytes = fileSize(workload)
-        addThreads(to: &report, workload: workload, root: root, options: options)
-        report.print(json: options.json)
-        return 0
     }
 
     static func replayRenderedOnce(_ file: String, threads: Int) -> Double {
