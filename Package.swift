@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "JobLedgerStoreContract", dependencies: ["JobLedger"], path: "Tests/StoreContract"),
         .testTarget(
             name: "JobLedgerTests", dependencies: ["JobLedger", "JobLedgerCLI", "JobLedgerBench", "JobLedgerStoreContract"]),
-        .testTarget(name: "PropertyTests", dependencies: ["JobLedger"]),
+        .testTarget(name: "PropertyTests", dependencies: ["JobLedger", "JobLedgerStoreContract"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import JobLedger
+import JobLedgerStoreContract
 import Testing
 
 /// What consecutive log lines share is worked out once and kept from line to line: the job's text
@@ -43,7 +44,7 @@ import Testing
             }
         }
         // Random times, near and far: jumps of a second, a minute and a century, both ways.
-        var random = SplitMix(seed: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         var seconds: Int64 = 1_700_000_000
         for _ in 0..<50_000 {
             switch random.next() % 4 {
@@ -153,18 +154,5 @@ import Testing
             text += "." + fraction
         }
         return text + "Z"
-    }
-}
-
-/// A small seeded generator, so a failure can be replayed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

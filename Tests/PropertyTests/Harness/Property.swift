@@ -1,4 +1,5 @@
 import Foundation
+import JobLedgerStoreContract
 import Synchronization
 import Testing
 
