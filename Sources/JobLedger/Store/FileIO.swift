@@ -118,10 +118,13 @@ enum FileIO {
     }
 
     /// Writes all of `bytes` at the end of the file (the descriptor is `O_APPEND`).
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String) throws(JobLedgerError) {
+    /// Writes all of `bytes`: at the end of the file (the descriptor is `O_APPEND`), or at
+    /// `offset` if given (the descriptor must not be `O_APPEND`).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64? = nil, _ path: String) throws(JobLedgerError) {
         var written = 0
         while written < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+            let (from, count) = (bytes.baseAddress! + written, bytes.count - written)
+            let n = offset.map { pwrite(fd, from, count, off_t($0) + off_t(written)) } ?? Glibc.write(fd, from, count)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw failure("write", path)
@@ -130,29 +133,16 @@ enum FileIO {
         }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(JobLedgerError) {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int64? = nil, _ path: String) throws(JobLedgerError) {
         let result: Result<Void, JobLedgerError> = bytes.withUnsafeBytes { buffer in
             do throws(JobLedgerError) {
-                try writeAll(fd, buffer, path)
+                try writeAll(fd, buffer, at: offset, path)
                 return .success(())
             } catch {
                 return .failure(error)
             }
         }
         try result.get()
-    }
-
-    /// Writes all of `bytes` at `offset` (the descriptor must not be `O_APPEND`).
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, _ path: String) throws(JobLedgerError) {
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("write", path)
-            }
-            written += n
-        }
     }
 
     static func sync(_ fd: Int32, _ path: String) throws(JobLedgerError) {
