@@ -202,8 +202,6 @@ package struct JournalRecord: Equatable, Sendable {
         }
     }
 
-    var encodedSize: Int { Self.headerSize + name.utf8.count + bytes.count }
-
     private static func get(_ bytes: ArraySlice<UInt8>, at start: Int, count: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in (0..<count).reversed() { value = value << 8 | UInt64(bytes[start + i]) }
