@@ -21,13 +21,16 @@ enum FileIO {
     /// naming the path. `O_NONBLOCK` keeps opening a FIFO from waiting for a writer.
     /// New files get `mode` (owner only by default), less the process umask.
     /// With `regularOnly` false the caller checks the kind itself (``linkedSize(_:_:)``, after
-    /// locking), which saves a `stat`.
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600, followLinks: Bool = false, regularOnly: Bool = true)
-        throws(JobLedgerError) -> Int32?
-    {
+    /// locking), which saves a `stat`. With `at`, the file opened is `name` in the open directory
+    /// `directory` (`openat`), and `path` only names it in errors.
+    static func open(
+        _ path: String, _ flags: Int32, mode: mode_t = 0o600, followLinks: Bool = false,
+        at: (directory: Int32, name: UnsafePointer<CChar>)? = nil, regularOnly: Bool = true
+    ) throws(JobLedgerError) -> Int32? {
         let fd: Int32
+        let how = flags | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW)
         while true {
-            let opened = Glibc.open(path, flags | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW), mode)
+            let opened = if let at { openat(at.directory, at.name, how, mode) } else { Glibc.open(path, how, mode) }
             if opened >= 0 {
                 fd = opened
                 break
@@ -205,14 +208,6 @@ enum FileIO {
         return (kind(info.st_mode), Int64(info.st_size))
     }
 
-    /// An entry of a directory: its name and its type as `readdir` tells it (`DT_UNKNOWN` where
-    /// the file system does not), and whether the name ends in `.jsonl`.
-    struct Entry {
-        let name: String
-        let type: UInt8
-        let isLog: Bool
-    }
-
     /// The kind of a file from its mode.
     private static func kind(_ mode: mode_t) -> Kind {
         switch mode & S_IFMT {
@@ -221,55 +216,6 @@ enum FileIO {
         case S_IFLNK: .symlink
         default: .other
         }
-    }
-
-    /// The entries of a directory, sorted bytewise by name, without `.` and `..`, and with
-    /// `hidden` false without any name starting with `.` but `keeping` (a directory of a store can
-    /// hold a hundred thousand logs: the names are tested and sorted as bytes).
-    static func listing(of path: String, hidden: Bool = false, keeping: String? = nil) throws(JobLedgerError) -> [Entry] {
-        guard let dir = opendir(path) else { throw failure("list directory", path) }
-        defer { closedir(dir) }
-        var entries: [Entry] = []
-        var bytes: [UInt8] = []
-        var starts: [Int] = [0]
-        let log = Array(".jsonl".utf8)
-        while let entry = readdir(dir) {
-            let type = entry.pointee.d_type
-            let added: Bool = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-                let name = UnsafeRawBufferPointer(rebasing: raw[..<length])
-                guard length > 0 else { return false }
-                if name[0] == UInt8(ascii: ".") {
-                    let kept = keeping.map { name.elementsEqual($0.utf8) } ?? false
-                    guard kept || hidden, length > 2 || (length == 2 && name[1] != UInt8(ascii: ".")) else { return false }
-                }
-                let isLog = length > log.count && name[(length - log.count)...].elementsEqual(log)
-                entries.append(Entry(name: String(decoding: name, as: UTF8.self), type: type, isLog: isLog))
-                bytes.append(contentsOf: name)
-                return true
-            }
-            if added { starts.append(bytes.count) }
-        }
-        // Sorted by each name's first eight bytes as a big-endian number (a name has no zero
-        // byte, so a shorter name that begins a longer one comes first), then by the rest.
-        var order: [(key: UInt64, index: Int)] = []
-        order.reserveCapacity(entries.count)
-        bytes.withUnsafeBufferPointer { flat in
-            let base = flat.baseAddress ?? UnsafePointer(bitPattern: 1)!
-            for index in entries.indices {
-                var key: UInt64 = 0
-                for i in 0..<8 { key = key << 8 | UInt64(starts[index] + i < starts[index + 1] ? base[starts[index] + i] : 0) }
-                order.append((key, index))
-            }
-            order.sort { a, b in
-                if a.key != b.key { return a.key < b.key }
-                let (a0, a1, b0, b1) = (starts[a.index], starts[a.index + 1], starts[b.index], starts[b.index + 1])
-                let common = min(a1 - a0, b1 - b0)
-                let order = common == 0 ? 0 : memcmp(base + a0, base + b0, common)
-                return order != 0 ? order < 0 : a1 - a0 < b1 - b0
-            }
-        }
-        return order.map { entries[$0.index] }
     }
 
     /// ``status(of:followLinks:)`` without following links, of each of `names` in `directory`,
@@ -322,7 +268,8 @@ enum FileIO {
 
     /// The names in a directory, sorted bytewise, without `.` and `..`.
     static func entries(of path: String) throws(JobLedgerError) -> [String] {
-        try listing(of: path, hidden: true).map(\.name)
+        let listing = try DirectoryListing(of: path, hidden: true)
+        return (0..<listing.count).map(listing.name)
     }
 
     /// Creates `path` and any missing parents (`mkdir -p`), owner only (`0700`, less the umask);

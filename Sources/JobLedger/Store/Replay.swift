@@ -92,11 +92,16 @@ public struct Replay: Sendable {
         reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void, progress: ((Progress) -> Void)?
     ) -> Summary {
         var items: [ReplayItem] = []
+        // With other threads, they replay a large directory's logs while it is being listed.
+        let prefetch = threads > 1 ? ReplayPrefetch(threads: threads - 1, asOf: asOf, render: render) : nil
+        // The directories listed, kept for their items (which do not count references to them).
+        var listings: [DirectoryListing] = []
+        defer { withExtendedLifetime(listings) {} }
         for path in paths {
             do {
-                for entry in try Self.logFiles(at: path, threads: threads) {
+                for entry in try Self.logFiles(at: path, threads: threads, prefetch: prefetch, listings: &listings) {
                     switch entry {
-                    case .file(let file, let size): items.append(.file(file, followLinks: file == path, size: size))
+                    case .file(let source, let size): items.append(.file(source, size: size))
                     case .refused(let error): items.append(.problem(error))
                     }
                 }
@@ -104,12 +109,13 @@ public struct Replay: Sendable {
                 items.append(.problem(error))
             }
         }
+        prefetch?.stop()
         var results = ReplayResults()
         results.filesLeft = items.count(where: { if case .file = $0 { true } else { false } })
         let files = results.filesLeft
-        let large = items.contains { if case .file(_, _, let size) = $0 { size >= splitSize } else { false } }
+        let large = items.contains { if case .file(_, let size) = $0 { size >= splitSize } else { false } }
         if threads > 1 && (files > 1 || large) {
-            let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf, render: render)
+            let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf, render: render, prefetched: prefetch)
             pool.splitByRange = splitByRange
             pool.run(
                 progress: progress.map { report in { lines in report(Progress(lines: lines, files: results.summary.files)) } },
@@ -127,11 +133,11 @@ public struct Replay: Sendable {
         for item in items {
             switch item {
             case .problem(let error): results.problem(error, reject: reject)
-            case .file(let file, let followLinks, _):
-                var replay = FileReplay.reusing(spare.take(), file: file, ordinal: results.summary.files + 1, asOf: asOf)
+            case .file(let source, _):
+                var replay = FileReplay.reusing(spare.take(), file: source.path, ordinal: results.summary.files + 1, asOf: asOf)
                 var failure: JobLedgerError?
                 do {
-                    try replay.run(followLinks: followLinks, scratch: scratch) { lines in
+                    try replay.run(source, scratch: scratch) { lines in
                         progress?(Progress(lines: done + lines, files: results.summary.files))
                     }
                 } catch {
@@ -152,7 +158,7 @@ public struct Replay: Sendable {
 
     /// A file a path stands for (with its size), or an entry that looks like a log and is refused.
     enum LogFile {
-        case file(String, size: Int64)
+        case file(LogSource, size: Int64)
         case refused(JobLedgerError)
     }
 
@@ -160,12 +166,16 @@ public struct Replay: Sendable {
     /// symbolic link; inside a directory, nothing is: a symbolic link or anything else that is not
     /// a regular file named `*.jsonl` is refused (a store would refuse it too), and a link to a
     /// directory is not entered, so links cannot make a walk loop or leave the tree.
-    static func logFiles(at path: String, threads: Int = 1) throws(JobLedgerError) -> [LogFile] {
+    /// The listings of the directories walked are added to `listings`: the caller keeps them for
+    /// as long as it uses the files (``LogSource/listed(_:_:)``).
+    static func logFiles(at path: String, threads: Int = 1, prefetch: ReplayPrefetch? = nil, listings: inout [DirectoryListing])
+        throws(JobLedgerError) -> [LogFile]
+    {
         switch FileIO.status(of: path) {
-        case (.file, let size)?: return [.file(path, size: size)]
+        case (.file, let size)?: return [.file(.named(path), size: size)]
         case (.directory, _)?:
             var files: [LogFile] = []
-            try walk(path, threads: threads, into: &files)
+            try walk(path, threads: threads, prefetch: prefetch, listings: &listings, into: &files)
             return files
         case (.other, _)?, (.symlink, _)?: throw JobLedgerError(.io, "not a regular file or directory; refused", file: path)
         case nil: throw JobLedgerError(.io, "no such file or directory", file: path)
@@ -175,12 +185,16 @@ public struct Replay: Sendable {
     /// A directory with more logs than this is taken for a store: its logs' sizes are not asked.
     package static let sizedLogs = 1024
 
-    private static func walk(_ directory: String, threads: Int, into files: inout [LogFile]) throws(JobLedgerError) {
-        var entries = try FileIO.listing(of: directory, keeping: Journal.folderName)
-        if let journals = entries.firstIndex(where: { $0.name == Journal.folderName }) {
-            // A store's journals: a replay changes nothing, so if a crash left acknowledged
-            // appends only there, it is refused (`jobledger recover` puts them back).
-            entries.remove(at: journals)
+    private static func walk(
+        _ directory: String, threads: Int, prefetch: ReplayPrefetch?, listings: inout [DirectoryListing], into files: inout [LogFile]
+    ) throws(JobLedgerError) {
+        let listing = try DirectoryListing(of: directory, keeping: Journal.folderName, prefetch: prefetch)
+        listings.append(listing)
+        let unmanaged = Unmanaged.passUnretained(listing)
+        // The only hidden entry listed is the store's journals: a replay changes nothing, so if
+        // a crash left acknowledged appends only there, it is refused (`jobledger recover` puts
+        // them back).
+        if listing.count > 0 && (0..<listing.count).contains(where: listing.isHidden) {
             try JournalRecovery.recover(directory, writing: false)
         }
         // What the entry's type from the directory leaves open is asked of the file system (on
@@ -189,33 +203,52 @@ public struct Replay: Sendable {
         // larger one is a store's per-job logs, which are never split, and a `stat` per log would
         // cost a path lookup as dear as the replay's own `open` (size 0 stands for "not asked").
         let unknown = UInt8(DT_UNKNOWN)
-        let sized = entries.count(where: \.isLog) <= Self.sizedLogs
-        let asked = entries.indices.filter { (sized && entries[$0].isLog) || entries[$0].type == unknown }
-        let answers = FileIO.statuses(of: asked.map { entries[$0].name }, in: directory, threads: threads)
-        var statuses = [(kind: FileIO.Kind, size: Int64)?](repeating: nil, count: entries.count)
+        let entries = (0..<listing.count).filter { !listing.isHidden($0) }
+        let sized = entries.count(where: listing.isLog) <= Self.sizedLogs
+        let asked = entries.filter { (sized && listing.isLog($0)) || listing.type($0) == unknown }
+        let answers = FileIO.statuses(of: asked.map(listing.name), in: directory, threads: threads)
+        var statuses: [Int: (kind: FileIO.Kind, size: Int64)?] = [:]
         for (index, answer) in zip(asked, answers) { statuses[index] = answer }
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        for (index, entry) in entries.enumerated() {
-            let isLog = entry.isLog
+        for index in entries {
+            let isLog = listing.isLog(index)
             let status: (kind: FileIO.Kind, size: Int64)? =
-                switch entry.type {
-                case unknown: statuses[index]
+                switch listing.type(index) {
+                case unknown: statuses[index] ?? nil
                 case UInt8(DT_DIR): (.directory, 0)
-                case UInt8(DT_REG): isLog ? (sized ? statuses[index] : (.file, 0)) : nil
+                case UInt8(DT_REG): isLog ? (sized ? statuses[index] ?? nil : (.file, 0)) : nil
                 case UInt8(DT_LNK): (.symlink, 0)
                 default: (.other, 0)
                 }
-            guard status != nil else { continue }
-            let child = prefix + entry.name
+            guard let status else { continue }
             switch status {
-            case (.directory, _)?: try walk(child, threads: threads, into: &files)
-            case (.file, let size)? where isLog: files.append(.file(child, size: size))
-            case (.symlink, _)? where isLog:
-                files.append(.refused(JobLedgerError(.io, "is a symbolic link; not followed (a store never follows one)", file: child)))
-            case (.other, _)? where isLog:
-                files.append(.refused(JobLedgerError(.io, "not a regular file; refused (a store refuses it too)", file: child)))
+            case (.directory, _): try walk(listing.path(index), threads: threads, prefetch: prefetch, listings: &listings, into: &files)
+            case (.file, let size) where isLog: files.append(.file(.listed(unmanaged, index), size: size))
+            case (.symlink, _) where isLog:
+                files.append(.refused(JobLedgerError(.io, "is a symbolic link; not followed (a store never follows one)", file: listing.path(index))))
+            case (.other, _) where isLog:
+                files.append(.refused(JobLedgerError(.io, "not a regular file; refused (a store refuses it too)", file: listing.path(index))))
             default: break
             }
+        }
+    }
+}
+
+/// Where a log is read from: a path the caller named (a symbolic link there is followed), or an
+/// entry of a directory walked (opened relative to the directory, never through a link). The
+/// path of an entry is made as a string by the thread that replays it.
+///
+/// An entry does not count a reference to its listing (the replay keeps the listings, see
+/// ``Replay/logFiles(at:threads:prefetch:listings:)``): every thread reads the entries of one
+/// listing, and counting on one object from two cores costs each of them.
+enum LogSource: @unchecked Sendable {
+    case named(String)
+    case listed(Unmanaged<DirectoryListing>, Int)
+
+    /// The log's path, as a replay's reports name it.
+    var path: String {
+        switch self {
+        case .named(let path): path
+        case .listed(let listing, let index): listing._withUnsafeGuaranteedRef { $0.path(index) }
         }
     }
 }
@@ -223,7 +256,7 @@ public struct Replay: Sendable {
 /// What a replay reads, in order: a log file, or a problem reported in its place (a path that
 /// cannot be read, an entry refused).
 enum ReplayItem {
-    case file(String, followLinks: Bool, size: Int64)
+    case file(LogSource, size: Int64)
     case problem(JobLedgerError)
 }
 
@@ -502,6 +535,9 @@ struct FileReplay {
         renderedRanges.removeAll(keepingCapacity: true)
     }
 
+    /// Gives the replay its file's ordinal (a replay made before the files were put in order).
+    mutating func renumber(_ ordinal: Int) { self.ordinal = ordinal }
+
     /// The replay of `file`: `spare` made its replay (``reuse(file:ordinal:asOf:)``) if there is
     /// one, else a new one.
     static func reusing(_ spare: consuming FileReplay?, file: String, ordinal: Int, asOf: Int?) -> FileReplay {
@@ -554,9 +590,29 @@ struct FileReplay {
     /// whole at once anyway).
     static let readAheadSize: Int64 = 1 << 20
 
-    static func open(_ file: String, followLinks: Bool) throws(JobLedgerError) -> OpenedLog {
+    /// Opens the log at `source` (`file` is its path).
+    static func open(_ source: LogSource, file: String) throws(JobLedgerError) -> OpenedLog {
         // Whether it is a regular file is asked after locking, with its size (one `fstat`).
-        guard let fd = try FileIO.open(file, O_RDONLY, followLinks: followLinks, regularOnly: false) else {
+        let opened =
+            switch source {
+            case .named(let path): try FileIO.open(path, O_RDONLY, followLinks: true, regularOnly: false)
+            case .listed(let listing, let index):
+                try listing._withUnsafeGuaranteedRef { listing in
+                    Result { () throws(JobLedgerError) in try listing.open(index, flags: O_RDONLY, path: file, regularOnly: false) }
+                }.get()
+            }
+        return try Self.opened(opened, file: file)
+    }
+
+    /// Opens the log `name` in the open directory `directory` (never through a symbolic link;
+    /// `file` is its path).
+    static func open(at directory: Int32, name: UnsafePointer<CChar>, file: String) throws(JobLedgerError) -> OpenedLog {
+        try opened(FileIO.open(file, O_RDONLY, at: (directory, name), regularOnly: false), file: file)
+    }
+
+    /// Locks and sizes a log just opened (`nil`: there was none).
+    private static func opened(_ opened: Int32?, file: String) throws(JobLedgerError) -> OpenedLog {
+        guard let fd = opened else {
             throw JobLedgerError(.io, "no such file", file: file)
         }
         do throws(JobLedgerError) {
@@ -575,10 +631,10 @@ struct FileReplay {
     /// Opens, reads and closes the file; `tick` is called with the lines read so far about every
     /// ``tickLines`` lines (a run of one job's plain lines is counted at its end).
     /// `scratch` is lent to the line reader (``LineReader/init(fd:path:from:to:scratch:)``).
-    mutating func run(followLinks: Bool = false, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void = { _ in })
+    mutating func run(_ source: LogSource, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void = { _ in })
         throws(JobLedgerError)
     {
-        let log = try Self.open(file, followLinks: followLinks)
+        let log = try Self.open(source, file: file)
         defer { close(log.fd) }
         try read(log, scratch: scratch, tick: tick)
     }

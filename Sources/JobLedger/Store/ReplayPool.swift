@@ -44,7 +44,7 @@ final class ReplayPool: @unchecked Sendable {
 
     /// A unit being read: its files' replays (by item, or by partition for a split file).
     struct Pending {
-        var replays: [FileReplay?]
+        var replays: [ReplayBox?]
         var failures: [JobLedgerError?]
         var remaining: Int
         var log = Log.pending
@@ -88,14 +88,17 @@ final class ReplayPool: @unchecked Sendable {
     /// Replays handed on, for another thread to let go: the calling thread hands every unit on,
     /// so freeing what a unit allocated is work taken off it (and mostly given back to the
     /// thread that allocated it, which the allocator prefers).
-    private var garbage: [[FileReplay]] = []
+    private var garbage: [[ReplayBox]] = []
     /// Replays handed on whose memory is kept for the next files (``FileReplay/reuse(file:ordinal:asOf:)``):
     /// at most ``spareLimit``.
-    private var spares: [FileReplay] = []
+    private var spares: [ReplayBox] = []
     private var spareLimit: Int { Self.batchFiles * threads }
+    /// Files replayed while their directory was listed, taken out as their runs are read.
+    private let prefetched: ReplayPrefetch?
 
-    init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?, render: Replay.Render?) {
+    init(items: [ReplayItem], threads: Int, splitSize: Int64, asOf: Int?, render: Replay.Render?, prefetched: ReplayPrefetch? = nil) {
         self.items = items
+        self.prefetched = prefetched?.isEmpty == false ? prefetched : nil
         self.threads = threads
         self.asOf = asOf
         self.render = render
@@ -110,7 +113,7 @@ final class ReplayPool: @unchecked Sendable {
         }
         var ordinal = 0
         for (index, item) in items.enumerated() {
-            guard case .file(_, _, let size) = item else {
+            guard case .file(_, let size) = item else {
                 ordinals.append(0)
                 continue
             }
@@ -255,7 +258,7 @@ final class ReplayPool: @unchecked Sendable {
     /// What a task made: replays and failures (by item of a run, or the partition's), and the
     /// lines read that were not counted yet.
     struct Result {
-        var replays: [(slot: Int, replay: FileReplay?, failure: JobLedgerError?)] = []
+        var replays: [(slot: Int, replay: ReplayBox?, failure: JobLedgerError?)] = []
         var lines = 0
     }
 
@@ -274,14 +277,14 @@ final class ReplayPool: @unchecked Sendable {
 
     /// Keeps the handed-on replays worth reusing as spares, and gives the rest to the other
     /// threads to let go. Call with the lock held.
-    private func recycle(_ handed: consuming [FileReplay]) {
+    private func recycle(_ handed: consuming [ReplayBox]) {
         var handed = handed
-        var rest: [FileReplay] = []
-        while let replay = handed.popLast() {
-            if replay.isReusable && spares.count < spareLimit {
-                spares.append(consume replay)
+        var rest: [ReplayBox] = []
+        while let box = handed.popLast() {
+            if box.replay.isReusable && spares.count < spareLimit {
+                spares.append(box)
             } else {
-                rest.append(consume replay)
+                rest.append(box)
             }
         }
         if !rest.isEmpty {
@@ -291,15 +294,29 @@ final class ReplayPool: @unchecked Sendable {
     }
 
     /// Up to `count` spare replays, for a run of files. Takes the lock.
-    private func takeSpares(_ count: Int) -> [FileReplay] {
+    private func takeSpares(_ count: Int) -> [ReplayBox] {
         condition.lock()
         defer { condition.unlock() }
         let taken = min(count, spares.count)
         guard taken > 0 else { return [] }
-        var replays: [FileReplay] = []
+        var replays: [ReplayBox] = []
         replays.reserveCapacity(taken)
         for _ in 0..<taken { replays.append(spares.removeLast()) }
         return replays
+    }
+
+    /// The prefetched replays of a run's files, by item. Takes the lock.
+    private func takePrefetched(_ run: Range<Int>) -> [Int: ReplayPrefetch.Done] {
+        guard let prefetched else { return [:] }
+        condition.lock()
+        defer { condition.unlock() }
+        var found: [Int: ReplayPrefetch.Done] = [:]
+        for item in run {
+            guard case .file(.listed(let listing, let index), _) = items[item] else { continue }
+            let key = listing._withUnsafeGuaranteedRef { listing in listing.prefetched.map { (directory: $0, key: listing.key(index)) } }
+            if let key, let done = prefetched.take(directory: key.directory, key: key.key) { found[item] = done }
+        }
+        return found
     }
 
     private func wake() {
@@ -317,36 +334,49 @@ final class ReplayPool: @unchecked Sendable {
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
             defer { scratch.deallocate() }
             var reusable = threads > 1 ? takeSpares(unit.items.count) : []
+            var early = takePrefetched(unit.items)
             for (slot, item) in unit.items.enumerated() {
-                guard case .file(let path, let followLinks, _) = items[item] else { continue }
-                var replay = FileReplay.reusing(reusable.popLast(), file: path, ordinal: ordinals[item], asOf: asOf)
+                guard case .file(let source, _) = items[item] else { continue }
+                if !early.isEmpty, let done = early.removeValue(forKey: item) {
+                    done.box.replay.renumber(ordinals[item])
+                    result.lines += done.box.replay.lines
+                    result.replays.append((slot, done.box, done.failure))
+                    continue
+                }
+                let box: ReplayBox
+                if let spare = reusable.popLast() {
+                    box = spare
+                    box.replay.reuse(file: source.path, ordinal: ordinals[item], asOf: asOf)
+                } else {
+                    box = ReplayBox(FileReplay(file: source.path, ordinal: ordinals[item], asOf: asOf))
+                }
                 var counted = 0
                 var failure: JobLedgerError?
                 do {
-                    try replay.run(followLinks: followLinks, scratch: scratch) { lines in
+                    try box.replay.run(source, scratch: scratch) { lines in
                         count(lines - counted)
                         counted = lines
                     }
                 } catch {
                     failure = error
                 }
-                if let render, failure == nil { replay.render(render) }
-                result.lines += replay.lines - counted
-                result.replays.append((slot, consume replay, failure))
+                if let render, failure == nil { box.replay.render(render) }
+                result.lines += box.replay.lines - counted
+                result.replays.append((slot, box, failure))
             }
             return result
         }
-        guard case .file(let path, let followLinks, _) = items[unit.items.lowerBound] else { preconditionFailure("a split unit is a file") }
-        var replay = FileReplay(file: path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
+        guard case .file(let source, _) = items[unit.items.lowerBound] else { preconditionFailure("a split unit is a file") }
+        var replay = FileReplay(file: source.path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
         let log: FileReplay.OpenedLog
         let split: Bool
         var ranges: [Int64]?
         if task.opens {
             do {
-                log = try FileReplay.open(path, followLinks: followLinks)
+                log = try FileReplay.open(source, file: replay.file)
             } catch {
                 setLog(task.unit, .failed)
-                result.replays.append((task.partition, replay, error))
+                result.replays.append((task.partition, ReplayBox(replay), error))
                 return result
             }
             split = !replay.isOwnLog(log)
@@ -385,7 +415,7 @@ final class ReplayPool: @unchecked Sendable {
         if task.opens { result.lines = replay.lines - counted }
         // Split by job, every job is folded by one partition alone: all can be rendered.
         if let render, failure == nil { replay.render(render) }
-        result.replays.append((task.partition, replay, failure))
+        result.replays.append((task.partition, ReplayBox(replay), failure))
         return result
     }
 
@@ -433,7 +463,7 @@ final class ReplayPool: @unchecked Sendable {
             }
             if let render { replay.render(render, sharedToo: false) }
         }
-        result.replays.append((task.partition, replay, failure))
+        result.replays.append((task.partition, ReplayBox(replay), failure))
         return result
     }
 
@@ -450,23 +480,23 @@ final class ReplayPool: @unchecked Sendable {
     private func hand(
         _ unit: Unit, _ done: inout Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
         split: (inout [FileReplay]) -> Void
-    ) -> [FileReplay] {
+    ) -> [ReplayBox] {
         if unit.partitions == 1 {
-            var handed: [FileReplay] = []
+            var handed: [ReplayBox] = []
             handed.reserveCapacity(unit.items.count)
             for (slot, item) in unit.items.enumerated() {
                 if case .problem(let error) = items[item] {
                     problem(error)
                 } else {
-                    var replay = done.replays[slot].take()!
-                    file(&replay, done.failures[slot])
-                    handed.append(consume replay)
+                    let box = done.replays[slot].take()!
+                    file(&box.replay, done.failures[slot])
+                    handed.append(box)
                 }
             }
             return handed
         }
         guard case .open(let log, _, let ranges) = done.log else {
-            var replay = FileReplay.merged(done.replays.compactMap { $0 })
+            var replay = FileReplay.merged(done.replays.compactMap { $0?.take() })
             file(&replay, done.failures.lazy.compactMap { $0 }.first)
             return []
         }
@@ -476,7 +506,7 @@ final class ReplayPool: @unchecked Sendable {
             // Moved out, not copied: the ranges' arrays are changed below, and a second owner
             // would make each change copy them whole.
             var parts: [FileReplay] = []
-            for index in done.replays.indices { parts.append(done.replays[index].take()!) }
+            for index in done.replays.indices { parts.append(done.replays[index]!.take()) }
             do {
                 try FileReplay.carry(across: &parts, log: log)
             } catch {
@@ -488,9 +518,24 @@ final class ReplayPool: @unchecked Sendable {
             split(&parts)
             return []
         }
-        var replay = FileReplay.merged(done.replays.compactMap { $0 })
+        var replay = FileReplay.merged(done.replays.compactMap { $0?.take() })
         file(&replay, failure)
         return []
+    }
+}
+
+/// A file's replay, boxed: the pool moves each replay through several queues and between
+/// threads, and moving a box moves a pointer rather than the replay's several hundred bytes.
+final class ReplayBox {
+    var replay: FileReplay
+
+    init(_ replay: consuming FileReplay) { self.replay = replay }
+
+    /// The replay, moved out (the box is left with an empty one): so its arrays keep one owner.
+    func take() -> FileReplay {
+        var replay = FileReplay(file: "", ordinal: 0, asOf: nil)
+        swap(&replay, &self.replay)
+        return replay
     }
 }
 

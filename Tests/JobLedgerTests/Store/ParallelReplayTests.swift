@@ -212,10 +212,13 @@ import Glibc
     /// the same as on one thread.
     /// A directory of more than ``Replay/sizedLogs`` logs is taken for a store: its logs' sizes are
     /// not asked, so an export among them is not split, yet every thread count reports the same
-    /// as one thread (with a damaged log, a torn one and a duplicate among the rest).
+    /// as one thread (with a damaged log, a torn one and a duplicate among the rest). With more
+    /// than one thread, logs are replayed while the directory is still being listed
+    /// (``ReplayPrefetch``), in the directory's order: their reports still come in name order,
+    /// each under its own file (a symbolic link and a hidden log among them are not read).
     @Test func aDirectoryTooLargeToSizeReplaysTheSame() throws {
         let directory = Logs.temporaryDirectory()
-        let count = Replay.sizedLogs + 8
+        let count = Replay.sizedLogs + 600
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for index in 0..<count {
             var lines = Self.lines(Logs.reaching(index % 3 == 0 ? .completed : .training), job: "job-\(index)")
@@ -226,14 +229,19 @@ import Glibc
         }
         let export = (0..<30).flatMap { Self.lines(Logs.reaching(.completed), job: "export-\($0)") } + Self.lines(Logs.reaching(.queued), job: "job-3")
         try (export.joined(separator: "\n") + "\n").write(toFile: directory + "/all.jsonl", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/job-link.jsonl", withDestinationPath: "job-1.jsonl")
+        try FileManager.default.copyItem(atPath: directory + "/job-1.jsonl", toPath: directory + "/.hidden.jsonl")
         let one = Self.transcript([directory], threads: 1)
         #expect(one.count(where: { $0.hasPrefix("emit ") }) == count + 30 - 1)
+        #expect(one.contains { $0.hasPrefix("reject ") && $0.contains("job-link.jsonl") && $0.contains("symbolic link") })
+        #expect(!one.contains { $0.contains(".hidden") })
         #expect(one.contains { $0.hasPrefix("reject ") && $0.contains("job-3") }, "the export's copy of job-3 is a duplicate")
         #expect(one.contains { $0.hasPrefix("torn ") })
         for threads in [2, 3] {
             for splitSize: Int64 in [0, 4 << 20] {
                 #expect(Self.transcript([directory], threads: threads, splitSize: splitSize) == one, "\(threads) threads, split from \(splitSize)")
             }
+            #expect(Self.transcript([directory], threads: threads, render: true) == one, "\(threads) threads, rendered")
         }
     }
 
