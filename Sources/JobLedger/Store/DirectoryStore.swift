@@ -114,6 +114,8 @@ public final class DirectoryStore: EventStore {
     private let kept = KeptDescriptors()
     /// The syncs of a durable read-write store.
     private let commit: GroupCommit?
+    /// The store's directory, open: logs are opened relative to it (``openLog(_:_:_:)``).
+    private let directoryFD: Int32
 
     /// Opens a store in `directory`.
     /// - Parameters:
@@ -136,6 +138,18 @@ public final class DirectoryStore: EventStore {
         // Appends a crash left only in a journal go back into their logs before anything is read.
         try JournalRecovery.recover(directory, writing: mode == .readWrite)
         commit = mode == .readWrite && durability == .fsync ? try GroupCommit(directory: directory) : nil
+        directoryFD = try FileIO.openDirectory(directory)
+    }
+
+    deinit { close(directoryFD) }
+
+    /// Opens the log of `job` (`file`, its path) relative to the store's directory, opened once:
+    /// one path lookup per open rather than one per component of the store's path, and the
+    /// store stays the directory it was opened on.
+    private func openLog(_ job: JobID, _ file: String, _ flags: Int32) throws(JobLedgerError) -> Int32? {
+        try job.fileName.withCString { name in
+            Result { () throws(JobLedgerError) in try FileIO.open(file, flags, at: (directoryFD, name), regularOnly: false) }
+        }.get()
     }
 
     /// The group commit of a durable read-write store (`nil` otherwise): tests inject sync
@@ -262,7 +276,7 @@ public final class DirectoryStore: EventStore {
     private func openLocked(_ job: JobID, _ file: String, create: Bool) throws(JobLedgerError) -> (fd: Int32, size: Int64)? {
         while true {
             do throws(JobLedgerError) {
-                guard let fd = try FileIO.open(file, O_RDWR | O_APPEND | (create ? O_CREAT : 0), regularOnly: false) else {
+                guard let fd = try openLog(job, file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else {
                     return nil
                 }
                 do throws(JobLedgerError) {
@@ -487,7 +501,7 @@ public final class DirectoryStore: EventStore {
             try catchUp(&cache, fd, size: size, exclusive: true)
         }
         while true {
-            guard let fd = try FileIO.open(file, O_RDONLY, regularOnly: false) else {
+            guard let fd = try openLog(cache.reader.job, file, O_RDONLY) else {
                 if cache.reader.state != nil {
                     throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
                 }
