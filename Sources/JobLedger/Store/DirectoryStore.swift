@@ -68,10 +68,10 @@ public final class DirectoryStore: EventStore {
         let name: [UInt8]
         /// The store's count of kept descriptors, given back when this handle goes.
         let kept: KeptDescriptors
-        init(_ reader: JobLogReader, kept: KeptDescriptors) {
+        init(_ reader: JobLogReader, name: String, kept: KeptDescriptors) {
             cache = OSLock(Cache(reader: reader))
             path = reader.path
-            name = Array(reader.job.fileName.utf8)
+            self.name = Array(name.utf8)
             self.kept = kept
         }
 
@@ -116,6 +116,8 @@ public final class DirectoryStore: EventStore {
     private let commit: GroupCommit?
     /// The store's directory, open: logs are opened relative to it (``openLog(_:_:_:)``).
     private let directoryFD: Int32
+    /// `directory` followed by `/`: the start of every log's path.
+    private let directoryPrefix: String
 
     /// Opens a store in `directory`.
     /// - Parameters:
@@ -126,6 +128,7 @@ public final class DirectoryStore: EventStore {
         onTornWrite: (@Sendable (TornWrite) -> Void)? = nil
     ) throws(JobLedgerError) {
         self.directory = directory
+        directoryPrefix = directory.hasSuffix("/") ? directory : directory + "/"
         self.durability = durability
         self.mode = mode
         self.onTornWrite = onTornWrite
@@ -157,9 +160,7 @@ public final class DirectoryStore: EventStore {
     package var groupCommit: GroupCommit? { commit }
 
     /// The path of a job's log file.
-    public func path(of job: JobID) -> String {
-        directory.hasSuffix("/") ? directory + job.fileName : directory + "/" + job.fileName
-    }
+    public func path(of job: JobID) -> String { directoryPrefix + job.fileName }
 
     private func handle(_ job: JobID) -> JobHandle {
         handles.withLock { handles in handle(job, in: &handles) }
@@ -173,7 +174,9 @@ public final class DirectoryStore: EventStore {
     /// A job's handle in the table, made if it has none.
     private func handle(_ job: JobID, in handles: inout [JobID: JobHandle]) -> JobHandle {
         if let handle = handles[job] { return handle }
-        let handle = JobHandle(JobLogReader(job: job, path: path(of: job)), kept: kept)
+        // The file's name made once, for the path and the journal's records.
+        let name = job.fileName
+        let handle = JobHandle(JobLogReader(job: job, path: directoryPrefix + name), name: name, kept: kept)
         handles[job] = handle
         return handle
     }
