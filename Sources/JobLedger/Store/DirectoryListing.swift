@@ -15,7 +15,7 @@ import Darwin
 final class DirectoryListing: Sendable {
     /// The directory as named.
     let directory: String
-    /// The directory, open for ``open(_:flags:)`` (closed with the listing).
+    /// The directory, open for ``open(_:flags:path:regularOnly:)`` (closed with the listing).
     private let fd: Int32
     /// `directory` followed by `/`, the start of every path.
     private let prefix: [UInt8]
