@@ -168,7 +168,12 @@ public final class DirectoryStore: EventStore {
 
     /// The jobs' handles, made as needed, under one lock.
     private func handles(_ jobs: [JobID]) -> [JobHandle] {
-        handles.withLock { handles in jobs.map { handle($0, in: &handles) } }
+        handles.withLock { handles in
+            // Room for every job at once: a batch of new jobs would otherwise grow the table by
+            // doubling, hashing every handle again each time.
+            handles.reserveCapacity(handles.count + jobs.count)
+            return jobs.map { handle($0, in: &handles) }
+        }
     }
 
     /// A job's handle in the table, made if it has none.

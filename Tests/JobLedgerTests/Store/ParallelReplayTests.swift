@@ -235,6 +235,8 @@ import Glibc
         #expect(one.count(where: { $0.hasPrefix("emit ") }) == count + 30 - 1)
         #expect(one.contains { $0.hasPrefix("reject ") && $0.contains("job-link.jsonl") && $0.contains("symbolic link") })
         #expect(!one.contains { $0.contains(".hidden") })
+        let atTwo = Self.transcript([directory], threads: 1, asOf: 2)
+        #expect(atTwo != one && atTwo.count(where: { $0.hasPrefix("emit ") }) == count + 30 - 1)
         #expect(one.contains { $0.hasPrefix("reject ") && $0.contains("job-3") }, "the export's copy of job-3 is a duplicate")
         #expect(one.contains { $0.hasPrefix("torn ") })
         for threads in [2, 3] {
@@ -242,6 +244,7 @@ import Glibc
                 #expect(Self.transcript([directory], threads: threads, splitSize: splitSize) == one, "\(threads) threads, split from \(splitSize)")
             }
             #expect(Self.transcript([directory], threads: threads, render: true) == one, "\(threads) threads, rendered")
+            #expect(Self.transcript([directory], threads: threads, asOf: 2) == atTwo, "\(threads) threads, as of seq 2")
         }
     }
 
