@@ -187,8 +187,14 @@ enum Benchmark {
         // Bare, ours, ours, bare: the disk drifts within a run (ext4 slows for a while after a
         // benchmark deletes many files), and the order cancels a steady drift for both alike.
         for run in 0..<2 {
-            let bare = { bareBatchedTimes.append(bareBatched(batchLines, batchSize: batchSize, in: root + "/bare-batched-\(run)")) }
-            let ours = { batchedTimes.append(durableBatched(batchLines, batchSize: batchSize, in: root + "/ours-batched-\(run)")) }
+            let bare = {
+                bareBatchedTimes.append(bareBatched(batchLines, batchSize: batchSize, in: root + "/bare-batched-\(run)"))
+                progress(options, "batched, bare: \(String(format: "%.3f", bareBatchedTimes.last!)) s")
+            }
+            let ours = {
+                batchedTimes.append(durableBatched(batchLines, batchSize: batchSize, in: root + "/ours-batched-\(run)"))
+                progress(options, "batched, ours: \(String(format: "%.3f", batchedTimes.last!)) s")
+            }
             if run == 0 {
                 bare()
                 ours()
