@@ -118,7 +118,7 @@ public struct Replay: Sendable {
             let pool = ReplayPool(items: items, threads: threads, splitSize: splitSize, asOf: asOf, render: render, prefetched: prefetch)
             pool.splitByRange = splitByRange
             pool.run(
-                progress: progress.map { report in { lines in report(Progress(lines: lines, files: results.summary.files)) } },
+                reportsProgress: progress != nil, progress: { lines in progress?(Progress(lines: lines, files: results.summary.files)) },
                 problem: { results.problem($0, reject: reject) },
                 file: { replay, failure in results.file(&replay, failure: failure, emit: emit, write: write, reject: reject, torn: torn) },
                 split: { parts in results.split(&parts, emit: emit, write: write, reject: reject, torn: torn) })
@@ -128,13 +128,18 @@ public struct Replay: Sendable {
         var reported = 0
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
         defer { scratch.deallocate() }
-        // One replay, used again for each file whose replay stayed small.
-        var spare: FileReplay?
+        // One replay, used again in place for each file while its memory stays small (moving a
+        // replay in and out of a spare copied its several hundred bytes each time).
+        var replay = FileReplay(file: "", ordinal: 0, asOf: asOf)
         for item in items {
             switch item {
             case .problem(let error): results.problem(error, reject: reject)
             case .file(let source, _):
-                var replay = FileReplay.reusing(spare.take(), file: source.path, ordinal: results.summary.files + 1, asOf: asOf)
+                if replay.isReusable {
+                    replay.reuse(file: source.path, ordinal: results.summary.files + 1, asOf: asOf)
+                } else {
+                    replay = FileReplay(file: source.path, ordinal: results.summary.files + 1, asOf: asOf)
+                }
                 var failure: JobLedgerError?
                 do {
                     try replay.run(source, scratch: scratch) { lines in
@@ -146,7 +151,6 @@ public struct Replay: Sendable {
                 done += replay.lines
                 if let render { replay.render(render) }
                 results.file(&replay, failure: failure, emit: emit, write: write, reject: reject, torn: torn)
-                if replay.isReusable { spare = consume replay }
                 if let progress, done - reported >= FileReplay.tickLines {
                     reported = done
                     progress(Progress(lines: done, files: results.summary.files))
@@ -537,14 +541,6 @@ struct FileReplay {
 
     /// Gives the replay its file's ordinal (a replay made before the files were put in order).
     mutating func renumber(_ ordinal: Int) { self.ordinal = ordinal }
-
-    /// The replay of `file`: `spare` made its replay (``reuse(file:ordinal:asOf:)``) if there is
-    /// one, else a new one.
-    static func reusing(_ spare: consuming FileReplay?, file: String, ordinal: Int, asOf: Int?) -> FileReplay {
-        guard var replay = spare else { return FileReplay(file: file, ordinal: ordinal, asOf: asOf) }
-        replay.reuse(file: file, ordinal: ordinal, asOf: asOf)
-        return replay
-    }
 
     /// Room for the jobs of `bytes` of log, guessed at one job per kilobyte (a job of the
     /// WORKLOAD file takes 1.8 KB), so a large file's job arrays are not copied each time they

@@ -51,7 +51,9 @@ final class ReplayPrefetch: @unchecked Sendable {
     private var started = false
     private var stopped = false
     private var running = 0
-    private var done: [Int: Done] = [:]
+    /// Not checked for overlapping access at run time (a check per file taken): written under the
+    /// lock by the threads, read by ``take(directory:key:)`` only after ``stop()``.
+    @exclusivity(unchecked) private var done: [Int: Done] = [:]
 
     init(threads: Int, asOf: Int?, render: Replay.Render?) {
         self.threads = threads
@@ -111,6 +113,9 @@ final class ReplayPrefetch: @unchecked Sendable {
     private func work() {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
         defer { scratch.deallocate() }
+        // The last file's minute of time, handed to the next file's decoder: its replay is kept,
+        // not reused, and a cold decoder parses each line's time whole.
+        var minutes = Timestamp.MinuteCache()
         condition.lock()
         while !stopped && taken < Self.limit {
             guard cursor.chunk < chunks.count else {
@@ -134,6 +139,7 @@ final class ReplayPrefetch: @unchecked Sendable {
             condition.unlock()
             let path = String(decoding: directory.prefix + name, as: UTF8.self)
             var replay = FileReplay(file: path, ordinal: 0, asOf: asOf)
+            replay.decoder.minutes = minutes
             var failure: JobLedgerError?
             do {
                 let log = try chunk.bytes.withUnsafeBufferPointer { bytes throws(JobLedgerError) in
@@ -145,6 +151,7 @@ final class ReplayPrefetch: @unchecked Sendable {
                 failure = error
             }
             if let render, failure == nil { replay.render(render) }
+            minutes = replay.decoder.minutes
             condition.lock()
             done[chunk.directory << 32 | (chunk.base + start + 1)] = Done(box: ReplayBox(replay), failure: failure)
         }
