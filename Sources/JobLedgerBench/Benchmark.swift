@@ -184,24 +184,21 @@ enum Benchmark {
         let batchLines = Workload.lines(jobs: jobs)
         var bareBatchedTimes: [Double] = []
         var batchedTimes: [Double] = []
-        // Bare, ours, ours, bare: the disk drifts within a run (ext4 slows for a while after a
-        // benchmark deletes many files), and the order cancels a steady drift for both alike.
-        for run in 0..<2 {
-            let bare = {
-                bareBatchedTimes.append(bareBatched(batchLines, batchSize: batchSize, in: root + "/bare-batched-\(run)"))
-                progress(options, "batched, bare: \(String(format: "%.3f", bareBatchedTimes.last!)) s")
-            }
-            let ours = {
-                batchedTimes.append(durableBatched(batchLines, batchSize: batchSize, in: root + "/ours-batched-\(run)"))
-                progress(options, "batched, ours: \(String(format: "%.3f", batchedTimes.last!)) s")
-            }
-            if run == 0 {
-                bare()
-                ours()
-            } else {
-                ours()
-                bare()
-            }
+        // Every timed run starts from the same state: after a first, untimed run, each run's files
+        // are deleted before the next (ext4 creates files more slowly for a while after many
+        // deletes, and with more files in place: without this, the first run met neither and the
+        // later ones both). Then bare, ours, ours, bare, so a drift through the runs hits both alike.
+        let warmUp = root + "/batched-warm-up"
+        _ = bareBatched(batchLines, batchSize: batchSize, in: warmUp)
+        removeTree(warmUp)
+        for (index, isOurs) in [false, true, true, false].enumerated() {
+            let directory = root + "/\(isOurs ? "ours" : "bare")-batched-\(index)"
+            let seconds =
+                isOurs
+                ? durableBatched(batchLines, batchSize: batchSize, in: directory) : bareBatched(batchLines, batchSize: batchSize, in: directory)
+            removeTree(directory)
+            if isOurs { batchedTimes.append(seconds) } else { bareBatchedTimes.append(seconds) }
+            progress(options, "batched, \(isOurs ? "ours" : "bare"): \(String(format: "%.3f", seconds)) s")
         }
         report.add("bare batched write+syncfs", events: batchLines.count, seconds: bareBatchedTimes.min()!)
         report.add("durable append in batches", events: batchLines.count, seconds: batchedTimes.min()!)
