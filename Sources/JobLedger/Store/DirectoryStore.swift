@@ -114,7 +114,7 @@ public final class DirectoryStore: EventStore {
     private let kept = KeptDescriptors()
     /// The syncs of a durable read-write store.
     private let commit: GroupCommit?
-    /// The store's directory, open: logs are opened relative to it (``openLog(_:_:_:)``).
+    /// The store's directory, open: logs are opened relative to it (``openLog(_:_:)``).
     private let directoryFD: Int32
     /// `directory` followed by `/`: the start of every log's path.
     private let directoryPrefix: String
@@ -146,12 +146,17 @@ public final class DirectoryStore: EventStore {
 
     deinit { close(directoryFD) }
 
-    /// Opens the log of `job` (`file`, its path) relative to the store's directory, opened once:
-    /// one path lookup per open rather than one per component of the store's path, and the
-    /// store stays the directory it was opened on.
-    private func openLog(_ job: JobID, _ file: String, _ flags: Int32) throws(JobLedgerError) -> Int32? {
-        try job.fileName.withCString { name in
-            Result { () throws(JobLedgerError) in try FileIO.open(file, flags, at: (directoryFD, name), regularOnly: false) }
+    /// Opens the handle's log relative to the store's directory, opened once: one path lookup per
+    /// open rather than one per component of the store's path, and the store stays the directory
+    /// it was opened on. The name is the handle's (made once), copied with its terminating zero.
+    private func openLog(_ handle: JobHandle, _ flags: Int32) throws(JobLedgerError) -> Int32? {
+        let name = handle.name
+        return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: name.count + 1) { cName in
+            _ = name.withUnsafeBytes { cName.initialize(fromContentsOf: $0.bindMemory(to: CChar.self)) }
+            cName[name.count] = 0
+            return Result { () throws(JobLedgerError) in
+                try FileIO.open(handle.path, flags, at: (directoryFD, UnsafePointer(cName.baseAddress!)), regularOnly: false)
+            }
         }.get()
     }
 
@@ -224,7 +229,7 @@ public final class DirectoryStore: EventStore {
         return try handle.cache.withLock { cache throws(JobLedgerError) -> (appended: [RecordedEvent], state: JobState?) in
             var created = false
             var early: (state: JobState?, recorded: [RecordedEvent], bytes: [UInt8])?
-            var descriptor = try lockedForAppend(&cache, job, file, create: false)
+            var descriptor = try lockedForAppend(&cache, job, handle, create: false)
             if descriptor == nil {
                 // No log yet: create the file only if there is something valid to write, so a
                 // rejected first append leaves no empty file behind.
@@ -234,7 +239,7 @@ public final class DirectoryStore: EventStore {
                 let events = try decide(nil)
                 if events.isEmpty { return ([], nil) }
                 early = try folded(events, onto: nil)
-                descriptor = try lockedForAppend(&cache, job, file, create: true)
+                descriptor = try lockedForAppend(&cache, job, handle, create: true)
                 created = true
             }
             let (fd, size) = descriptor!
@@ -281,10 +286,11 @@ public final class DirectoryStore: EventStore {
     /// removes the file it made) is opened again.
     /// - Returns: the descriptor and the log's size under the lock.
     /// - Throws: the open's or the lock's `io_error`, naming the job, as a batch's errors must.
-    private func openLocked(_ job: JobID, _ file: String, create: Bool) throws(JobLedgerError) -> (fd: Int32, size: Int64)? {
+    private func openLocked(_ job: JobID, _ handle: JobHandle, create: Bool) throws(JobLedgerError) -> (fd: Int32, size: Int64)? {
+        let file = handle.path
         while true {
             do throws(JobLedgerError) {
-                guard let fd = try openLog(job, file, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else {
+                guard let fd = try openLog(handle, O_RDWR | O_APPEND | (create ? O_CREAT : 0)) else {
                     return nil
                 }
                 do throws(JobLedgerError) {
@@ -305,9 +311,10 @@ public final class DirectoryStore: EventStore {
     /// names a log (a failed first append elsewhere may have unlinked it: then it is closed and the
     /// log opened again), else opens the log and keeps the descriptor if there is room.
     /// ``release(_:_:)`` ends the operation.
-    private func lockedForAppend(_ cache: inout JobHandle.Cache, _ job: JobID, _ file: String, create: Bool)
+    private func lockedForAppend(_ cache: inout JobHandle.Cache, _ job: JobID, _ handle: JobHandle, create: Bool)
         throws(JobLedgerError) -> (fd: Int32, size: Int64)?
     {
+        let file = handle.path
         if cache.appendFD >= 0 {
             do throws(JobLedgerError) {
                 try FileIO.lock(cache.appendFD, LOCK_EX, file)
@@ -318,7 +325,7 @@ public final class DirectoryStore: EventStore {
             }
             forget(&cache)
         }
-        guard let opened = try openLocked(job, file, create: create) else { return nil }
+        guard let opened = try openLocked(job, handle, create: create) else { return nil }
         if kept.take() { cache.appendFD = opened.fd }
         return opened
     }
@@ -388,7 +395,7 @@ public final class DirectoryStore: EventStore {
                     pending.append(valid)
                     continue
                 }
-                guard let (fd, size) = try openLocked(job, file, create: false) else {
+                guard let (fd, size) = try openLocked(job, handles[position], create: false) else {
                     guard caches[position].pointee.reader.state == nil else {
                         throw JobLedgerError(.corruptLog, "the log file disappeared", job: job.rawValue, file: file)
                     }
@@ -410,7 +417,7 @@ public final class DirectoryStore: EventStore {
             do throws(JobLedgerError) {
                 for position in missing {
                     // With create: a descriptor or an error.
-                    let (fd, size) = try openLocked(groups[sorted[position]].job, caches[position].pointee.reader.path, create: true)!
+                    let (fd, size) = try openLocked(groups[sorted[position]].job, handles[position], create: true)!
                     descriptors[position] = fd
                     try catchUp(&caches[position].pointee, fd, size: size, exclusive: true)
                     if caches[position].pointee.reader.offset == 0 { created = true } else { pending[position] = try validate(position) }
@@ -460,9 +467,8 @@ public final class DirectoryStore: EventStore {
 
     public func state(of job: JobID) throws(JobLedgerError) -> JobState? {
         let handle = handle(job)
-        let file = handle.path
         return try handle.cache.withLock { cache throws(JobLedgerError) -> JobState? in
-            guard let fd = try openForReading(file, &cache) else { return nil }
+            guard let fd = try openForReading(handle, &cache) else { return nil }
             defer { close(fd) }
             return cache.reader.state
         }
@@ -472,7 +478,7 @@ public final class DirectoryStore: EventStore {
         let handle = handle(job)
         let file = handle.path
         return try handle.cache.withLock { cache throws(JobLedgerError) -> [RecordedEvent] in
-            guard let fd = try openForReading(file, &cache) else { return [] }
+            guard let fd = try openForReading(handle, &cache) else { return [] }
             defer { close(fd) }
             // Read up to what the cache covers: every event acknowledged when the lock was taken.
             var reader = JobLogReader(job: job, path: file)
@@ -493,23 +499,24 @@ public final class DirectoryStore: EventStore {
 
     /// Opens a job's log under a shared lock (after the first, recovering open), folded up to date;
     /// `nil` if the job has no log. The caller closes the descriptor, which drops the lock.
-    private func openForReading(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
+    private func openForReading(_ handle: JobHandle, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
         do throws(JobLedgerError) {
-            return try openForReadingOnce(file, &cache)
+            return try openForReadingOnce(handle, &cache)
         } catch {
             throw error.about(job: cache.reader.job.rawValue)
         }
     }
 
-    private func openForReadingOnce(_ file: String, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
+    private func openForReadingOnce(_ handle: JobHandle, _ cache: inout JobHandle.Cache) throws(JobLedgerError) -> Int32? {
+        let file = handle.path
         if !cache.opened && mode == .readWrite {
             // The first access opens the log for writing once, so a torn tail is moved aside.
-            guard let (fd, size) = try openLocked(cache.reader.job, file, create: false) else { return nil }
+            guard let (fd, size) = try openLocked(cache.reader.job, handle, create: false) else { return nil }
             defer { close(fd) }
             try catchUp(&cache, fd, size: size, exclusive: true)
         }
         while true {
-            guard let fd = try openLog(cache.reader.job, file, O_RDONLY) else {
+            guard let fd = try openLog(handle, O_RDONLY) else {
                 if cache.reader.state != nil {
                     throw JobLedgerError(.corruptLog, "the log file disappeared", job: cache.reader.job.rawValue, file: file)
                 }
