@@ -13,8 +13,6 @@ import Darwin
 /// has work: so the names are kept in one buffer, not as a string each, tested and sorted as
 /// bytes, and a file's path is only made as a string by the thread that replays it.
 final class DirectoryListing: Sendable {
-    /// The directory as named.
-    let directory: String
     /// The directory, open for ``open(_:flags:path:regularOnly:)`` (closed with the listing).
     private let fd: Int32
     /// `directory` followed by `/`, the start of every path.
@@ -32,7 +30,6 @@ final class DirectoryListing: Sendable {
     /// Lists `directory`. With `prefetch`, a directory of more than ``Replay/sizedLogs`` entries
     /// hands them over to it as they are read, for its threads to replay.
     init(of directory: String, hidden: Bool = false, keeping: String? = nil, prefetch: ReplayPrefetch? = nil) throws(JobLedgerError) {
-        self.directory = directory
         let fd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileIO.failure("list directory", directory) }
         let listed = dup(fd)
@@ -95,12 +92,17 @@ final class DirectoryListing: Sendable {
     /// The type `readdir` told for entry `index` (`DT_UNKNOWN` where the file system does not).
     func type(_ index: Int) -> UInt8 { bytes[Int(names[index].start) - 1] }
 
-    /// Whether entry `index`'s name ends in `.jsonl` (and is more than that).
+    /// Whether entry `index`'s name is a log's (``isLogName(_:)``).
     func isLog(_ index: Int) -> Bool {
         let (start, count) = (Int(names[index].start), Int(names[index].count))
+        return bytes.withUnsafeBufferPointer { Self.isLogName(UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
+    }
+
+    /// Whether a name ends in `.jsonl` and is more than that: a log's name.
+    static func isLogName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         let suffix: StaticString = ".jsonl"
         let length = suffix.utf8CodeUnitCount
-        return count > length && bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + start + count - length, suffix.utf8Start, length) == 0 }
+        return name.count > length && memcmp(name.baseAddress! + name.count - length, suffix.utf8Start, length) == 0
     }
 
     /// Where entry `index`'s name starts among the names: a key for it (``ReplayPrefetch``).

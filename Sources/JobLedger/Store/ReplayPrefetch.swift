@@ -132,7 +132,8 @@ final class ReplayPrefetch: @unchecked Sendable {
                 cursor = (cursor.chunk + 1, 0)
             }
             let name = chunk.bytes[(start + 1)..<end]
-            guard chunk.bytes[start] == UInt8(DT_REG), name.count > 6, name.first != UInt8(ascii: "."), name.suffix(6).elementsEqual(".jsonl".utf8)
+            guard chunk.bytes[start] == UInt8(DT_REG), name.first != UInt8(ascii: "."),
+                name.withUnsafeBufferPointer(DirectoryListing.isLogName)
             else { continue }
             taken += 1
             let directory = directories[chunk.directory]
