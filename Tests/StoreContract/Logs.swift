@@ -75,13 +75,23 @@ public enum Logs {
         return ledger
     }
 
-    /// A fresh empty directory under the system's temporary directory.
+    /// A fresh empty directory under the system's temporary directory, removed with everything
+    /// in it when the test process exits (all of a process's directories share one folder,
+    /// `jobledger-tests-<pid>-<uuid>`; a crashed run leaves that folder behind).
     public static func temporaryDirectory(_ name: String = #function) -> String {
-        let path = NSTemporaryDirectory() + "jobledger-tests-" + UUID().uuidString
+        let path = scratchRoot + "/" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 }
+
+/// The folder of this process's temporary directories, made on first use and removed at exit.
+private let scratchRoot: String = {
+    let root = NSTemporaryDirectory() + "jobledger-tests-\(getpid())-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return root
+}()
 
 extension JobState {
     /// The state after one more event, one second after the last.
