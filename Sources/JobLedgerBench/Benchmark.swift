@@ -177,31 +177,45 @@ enum Benchmark {
         addBatched(to: &report, jobs: batchJobs, batchSize: options.batchSize, root: root, options: options)
     }
 
-    /// Batched durable appends of `jobs` jobs' events and their bare floor, alternated, twice each,
-    /// so a slow spell of the disk hits both alike; the better of each is kept.
+    /// Batched durable appends of `jobs` jobs' events against their bare floor, batch by batch in
+    /// turn, in one directory: each batch is appended by ours (`<job>.jsonl`) and written bare
+    /// (`<job>.plain`, a name as long), the two in alternating order, so the file system's state
+    /// (how long ext4 takes to create a file changes threefold here, from one directory, and one
+    /// minute, to the next) weighs on both alike. Each side's time is the sum of its batches'.
     static func addBatched(to report: inout Report, jobs: Int, batchSize: Int, root: String, options: Options) {
-        progress(options, "batched durable appends (\(jobs) jobs, batches of \(batchSize) events)")
-        let batchLines = Workload.lines(jobs: jobs)
-        var bareBatchedTimes: [Double] = []
-        var batchedTimes: [Double] = []
-        // Every timed run starts from the same state: after a first, untimed run, each run's files
-        // are deleted before the next (ext4 creates files more slowly for a while after many
-        // deletes, and with more files in place: without this, the first run met neither and the
-        // later ones both). Then bare, ours, ours, bare, so a drift through the runs hits both alike.
-        let warmUp = root + "/batched-warm-up"
-        _ = bareBatched(batchLines, batchSize: batchSize, in: warmUp)
-        removeTree(warmUp)
-        for (index, isOurs) in [false, true, true, false].enumerated() {
-            let directory = root + "/\(isOurs ? "ours" : "bare")-batched-\(index)"
-            let seconds =
-                isOurs
-                ? durableBatched(batchLines, batchSize: batchSize, in: directory) : bareBatched(batchLines, batchSize: batchSize, in: directory)
-            removeTree(directory)
-            if isOurs { batchedTimes.append(seconds) } else { bareBatchedTimes.append(seconds) }
-            progress(options, "batched, \(isOurs ? "ours" : "bare"): \(String(format: "%.3f", seconds)) s")
+        progress(options, "batched durable appends (\(jobs) jobs, batches of \(batchSize) events), each batch ours and bare in turn")
+        let lines = Workload.lines(jobs: jobs)
+        let batches = stride(from: 0, to: lines.count, by: batchSize).map { lines[$0..<min(lines.count, $0 + batchSize)] }
+        // Both sides' input is made before the clock starts: ours as a server hands a batch over
+        // (one entry per event), bare's as each job's bytes, in one piece.
+        let ours = batches.map { batch in
+            batch.map { line in
+                let event = try! RecordedEvent(jsonLine: String(decoding: line.line, as: UTF8.self))
+                return (job: event.job, events: [PendingEvent(event.event, at: event.at)])
+            }
         }
-        report.add("bare batched write+syncfs", events: batchLines.count, seconds: bareBatchedTimes.min()!)
-        report.add("durable append in batches", events: batchLines.count, seconds: batchedTimes.min()!)
+        let bare = batches.map(BareBatch.init)
+        let directory = root + "/batched"
+        let ledger = try! Ledger(directory: directory, durability: .fsync)
+        let bareFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        var (oursSeconds, bareSeconds) = (0.0, 0.0)
+        for index in batches.indices {
+            for isOurs in index % 2 == 0 ? [false, true] : [true, false] {
+                let start = now()
+                if isOurs {
+                    _ = try! ledger.append(batch: ours[index])
+                    oursSeconds += now() - start
+                } else {
+                    bare[index].write(in: bareFD)
+                    bareSeconds += now() - start
+                }
+            }
+        }
+        close(bareFD)
+        removeTree(directory)
+        progress(options, "batched: ours \(String(format: "%.3f", oursSeconds)) s, bare \(String(format: "%.3f", bareSeconds)) s")
+        report.add("bare batched write+syncfs", events: lines.count, seconds: bareSeconds)
+        report.add("durable append in batches", events: lines.count, seconds: oursSeconds)
     }
 
     // MARK: Figures
@@ -351,44 +365,33 @@ enum Benchmark {
         return now() - start
     }
 
-    /// The floor for batches: per batch, each job's lines in one write (files created as
-    /// needed), then one syncfs.
-    static func bareBatched(_ lines: [(job: JobID, line: [UInt8])], batchSize: Int, in directory: String) -> Double {
-        mkdir(directory, 0o755)
-        let start = now()
-        var index = 0
-        while index < lines.count {
-            let batch = lines[index..<min(lines.count, index + batchSize)]
-            var bytes: [JobID: [UInt8]] = [:]
-            var order: [JobID] = []
-            for (job, line) in batch {
-                if bytes[job] == nil { order.append(job) }
-                bytes[job, default: []].append(contentsOf: line)
+    /// The floor for a batch: each job's lines in one `write` to its file (`<job>.plain`, created
+    /// as needed), then one `syncfs`. Its files' names and bytes are made beforehand.
+    struct BareBatch {
+        var names: [[CChar]] = []
+        var bytes: [[UInt8]] = []
+
+        init(_ lines: ArraySlice<(job: JobID, line: [UInt8])>) {
+            var index: [JobID: Int] = [:]
+            for (job, line) in lines {
+                if let at = index[job] {
+                    bytes[at] += line
+                } else {
+                    index[job] = bytes.count
+                    names.append(Array((job.rawValue + ".plain").utf8CString))
+                    bytes.append(line)
+                }
             }
-            for job in order {
-                let fd = open(directory + "/" + job.fileName, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-                _ = bytes[job]!.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+
+        func write(in directory: Int32) {
+            for (name, bytes) in zip(names, bytes) {
+                let fd = openat(directory, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 close(fd)
             }
-            let dir = open(directory, O_RDONLY | O_DIRECTORY)
-            _ = Executable.syncfs(dir)
-            close(dir)
-            index += batchSize
+            _ = Executable.syncfs(directory)
         }
-        return now() - start
-    }
-
-    static func durableBatched(_ lines: [(job: JobID, line: [UInt8])], batchSize: Int, in directory: String) -> Double {
-        let events = lines.map { try! RecordedEvent(jsonLine: String(decoding: $0.line, as: UTF8.self)) }
-        // The batches as a server would hand them over, one entry per event, made before the clock
-        // starts (the bare floor's lines are encoded beforehand too).
-        let batches = stride(from: 0, to: events.count, by: batchSize).map { index in
-            events[index..<min(events.count, index + batchSize)].map { (job: $0.job, events: [PendingEvent($0.event, at: $0.at)]) }
-        }
-        let ledger = try! Ledger(directory: directory, durability: .fsync)
-        let start = now()
-        for batch in batches { try! ledger.append(batch: batch) }
-        return now() - start
     }
 
     // MARK: Helpers
