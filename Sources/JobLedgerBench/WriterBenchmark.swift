@@ -27,13 +27,15 @@ enum WriterBenchmark {
 
     static let usage = """
         usage: jobledger-bench writers [--dir DIR] [--seconds S] [--runs N] [--threads N]
-                                       [--batch-jobs N] [--json]
+                                       [--batch-jobs N [--bare-against-bare]] [--json]
           --dir DIR     where to make the stores (default /tmp)
           --seconds S   how long each configuration appends per run (default 2)
           --runs N      rounds over all configurations; the median is reported (default 3)
           --threads N   only N threads to their own jobs (e.g. to profile one figure; 0: none)
           --batch-jobs N  also the batched durable append of N jobs' events (16 each, batches
                         of 16384) beside its bare write+syncfs floor (default 0: not run)
+          --bare-against-bare  the batched figure's control: bare in ours' place too (its
+                        files `<job>.Alain`), to show how far two equal sides differ
           --json        print only the JSON object
         """
 
@@ -42,6 +44,7 @@ enum WriterBenchmark {
         var seconds = 2.0
         var only: [Setup] = setups
         var batchJobs = 0
+        var bareAgainstBare = false
         var rest = arguments[...]
         options.runs = 3
         while let argument = rest.popFirst() {
@@ -61,6 +64,7 @@ enum WriterBenchmark {
             case "--batch-jobs":
                 guard let n = rest.popFirst().flatMap({ Int($0) }), n >= 0 else { return fail() }
                 batchJobs = n
+            case "--bare-against-bare": bareAgainstBare = true
             case "--json": options.json = true
             default: return fail()
             }
@@ -72,7 +76,8 @@ enum WriterBenchmark {
         report.title = "JobLedger benchmark: durable appends from concurrent writers, \(seconds) s per configuration"
         add(only, to: &report, root: root, seconds: seconds, runs: options.runs, options: options)
         if batchJobs > 0 {
-            Benchmark.addBatched(to: &report, jobs: batchJobs, batchSize: options.batchSize, root: root, options: options)
+            Benchmark.addBatched(
+                to: &report, jobs: batchJobs, batchSize: options.batchSize, root: root, options: options, bareAgainstBare: bareAgainstBare)
         }
         report.print(json: options.json)
         return 0
