@@ -183,7 +183,7 @@ enum Benchmark {
     /// then ours first), so the file system's state (how long ext4 takes to create a file
     /// changes threefold here, from one directory, and one minute, to the next) weighs on both
     /// alike. That order still favoured one side: bare against bare, the side second in the first
-    /// batch took 9–13 % less time, and with the order turned round the other side did. So the
+    /// batch took 8–14 % less time, and with the order turned round the other side did. So the
     /// whole is run twice, the order turned round the second time, each time in a new directory;
     /// each side's time is the sum of its batches' over both. With `bareAgainstBare` (the
     /// control), ours' side is bare too, writing `<job>.Alain`.
@@ -206,22 +206,25 @@ enum Benchmark {
         var (oursSeconds, bareSeconds) = (0.0, 0.0)
         for oursFirst in [false, true] {
             let directory = root + "/batched-\(oursFirst ? "ours" : "bare")-first"
-            let ledger = try! Ledger(directory: directory, durability: .fsync)
-            let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             var (oursPass, barePass) = (0.0, 0.0)
-            for index in batches.indices {
-                for isOurs in (index % 2 == 0) == oursFirst ? [true, false] : [false, true] {
-                    let start = now()
-                    if isOurs {
-                        if bareAgainstBare { control[index].write(in: directoryFD) } else { _ = try! ledger.append(batch: ours[index]) }
-                        oursPass += now() - start
-                    } else {
-                        bare[index].write(in: directoryFD)
-                        barePass += now() - start
+            do {
+                let ledger = try! Ledger(directory: directory, durability: .fsync)
+                let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                precondition(directoryFD >= 0, "the store's directory opens")
+                defer { close(directoryFD) }
+                for index in batches.indices {
+                    for isOurs in (index % 2 == 0) == oursFirst ? [true, false] : [false, true] {
+                        let start = now()
+                        if isOurs {
+                            if bareAgainstBare { control[index].write(in: directoryFD) } else { _ = try! ledger.append(batch: ours[index]) }
+                            oursPass += now() - start
+                        } else {
+                            bare[index].write(in: directoryFD)
+                            barePass += now() - start
+                        }
                     }
                 }
             }
-            close(directoryFD)
             removeTree(directory)
             progress(
                 options,
@@ -381,7 +384,9 @@ enum Benchmark {
     }
 
     /// The floor for a batch: each job's lines in one `write` to its file (`<job>.plain`, or
-    /// another suffix as long; created as needed), then one `syncfs`. Its files' names and bytes are made beforehand.
+    /// another suffix as long; created as needed), then one `syncfs`. Its files' names and bytes
+    /// are made beforehand; a failed call stops the benchmark (a floor that skipped work would
+    /// flatter nobody but itself).
     struct BareBatch {
         var names: [[CChar]] = []
         var bytes: [[UInt8]] = []
@@ -402,10 +407,11 @@ enum Benchmark {
         func write(in directory: Int32) {
             for (name, bytes) in zip(names, bytes) {
                 let fd = openat(directory, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-                _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                precondition(fd >= 0 && written == bytes.count, "bare: \(String(cString: strerror(errno)))")
                 close(fd)
             }
-            _ = Executable.syncfs(directory)
+            precondition(Executable.syncfs(directory) == 0, "bare: syncfs: \(String(cString: strerror(errno)))")
         }
     }
 
