@@ -326,16 +326,46 @@ enum FileIO {
             if read == 2 && last.1 == UInt8(ascii: "\n") && last.0 != LogFraming.continued { return size }
         }
         var reader = BackwardReader(fd: fd, path: path, lower: lower)
+        return try committedEnd(from: lower, size: size) { position throws(JobLedgerError) in try reader.byte(at: position) }
+    }
+
+    /// ``committedEnd(_:from:size:_:)`` of a whole log already read into memory.
+    static func committedEnd(of bytes: UnsafeRawBufferPointer) -> Int64 {
+        committedEnd(from: 0, size: Int64(bytes.count)) { bytes[Int($0)] }
+    }
+
+    /// The committed end of the `size` bytes from `lower` on, each read by `byte`.
+    @inline(__always)
+    private static func committedEnd<Failure: Error>(from lower: Int64, size: Int64, byte: (Int64) throws(Failure) -> UInt8)
+        throws(Failure) -> Int64
+    {
         let newline = UInt8(ascii: "\n")
         var position = size - 1
-        while position >= lower, try reader.byte(at: position) != newline { position -= 1 }
+        while position >= lower, try byte(position) != newline { position -= 1 }
         while position >= lower {
             // A line ends at `position`: it ends an append unless its last byte is a space.
-            guard position > lower, try reader.byte(at: position - 1) == LogFraming.continued else { return position + 1 }
+            guard position > lower, try byte(position - 1) == LogFraming.continued else { return position + 1 }
             position -= 1
-            while position >= lower, try reader.byte(at: position) != newline { position -= 1 }
+            while position >= lower, try byte(position) != newline { position -= 1 }
         }
         return lower
+    }
+
+    /// Reads the first `size` bytes of a file into `buffer` (which holds them); how many, or
+    /// `nil` if the file ended sooner (it shrank since it was sized).
+    static func readWhole(_ fd: Int32, size: Int, into buffer: UnsafeMutableRawBufferPointer, _ path: String) throws(JobLedgerError) -> Int? {
+        precondition(size <= buffer.count, "the buffer holds the file")
+        var done = 0
+        while done < size {
+            let n = pread(fd, buffer.baseAddress! + done, size - done, off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("read", path)
+            }
+            if n == 0 { return nil }
+            done += n
+        }
+        return done
     }
 
     /// Copies `count` bytes at `offset` of `from` to the end of `to`, in bounded pieces.

@@ -45,6 +45,20 @@ struct LineReader: ~Copyable {
         bufferOffset = offset
     }
 
+    /// A reader of a file whose first `count` bytes are already in `buffer` (lent, as `scratch`
+    /// above, and larger than the file): the lines up to `limit` are read from there.
+    init(fd: Int32, path: String, to limit: Int64, read buffer: UnsafeMutableRawBufferPointer, count: Int) {
+        precondition(count < buffer.count && limit <= count, "a file read whole, with room to spare")
+        self.fd = fd
+        self.path = path
+        self.limit = limit
+        self.buffer = buffer
+        ownsBuffer = false
+        bufferOffset = 0
+        filled = Int(limit)
+        atEOF = true
+    }
+
     deinit { if ownsBuffer { buffer.deallocate() } }
 
     /// What follows the last complete line: its offset and length (0 when the file ends with `\n`).

@@ -580,14 +580,19 @@ struct FileReplay {
         let fd: Int32
         let size: Int64
         let end: Int64
+        /// A small log read whole while it was opened (its committed end found in the bytes, not
+        /// by reading its last two again): the buffer lent for it, holding its first `count`
+        /// bytes — all of them.
+        var read: (buffer: UnsafeMutableRawBufferPointer, count: Int)? = nil
     }
 
     /// Files from this size on are read with the kernel told to read ahead (a small one is read
     /// whole at once anyway).
     static let readAheadSize: Int64 = 1 << 20
 
-    /// Opens the log at `source` (`file` is its path).
-    static func open(_ source: LogSource, file: String) throws(JobLedgerError) -> OpenedLog {
+    /// Opens the log at `source` (`file` is its path). With `scratch`, a log smaller than it is
+    /// read into it whole at once (``OpenedLog/read``).
+    static func open(_ source: LogSource, file: String, scratch: UnsafeMutableRawBufferPointer? = nil) throws(JobLedgerError) -> OpenedLog {
         // Whether it is a regular file is asked after locking, with its size (one `fstat`).
         let opened =
             switch source {
@@ -597,17 +602,21 @@ struct FileReplay {
                     Result { () throws(JobLedgerError) in try listing.open(index, flags: O_RDONLY, path: file, regularOnly: false) }
                 }.get()
             }
-        return try Self.opened(opened, file: file)
+        return try Self.opened(opened, file: file, scratch: scratch)
     }
 
     /// Opens the log `name` in the open directory `directory` (never through a symbolic link;
-    /// `file` is its path).
-    static func open(at directory: Int32, name: UnsafePointer<CChar>, file: String) throws(JobLedgerError) -> OpenedLog {
-        try opened(FileIO.open(file, O_RDONLY, at: (directory, name), regularOnly: false), file: file)
+    /// `file` is its path), as ``open(_:file:scratch:)``.
+    static func open(at directory: Int32, name: UnsafePointer<CChar>, file: String, scratch: UnsafeMutableRawBufferPointer? = nil)
+        throws(JobLedgerError) -> OpenedLog
+    {
+        try opened(FileIO.open(file, O_RDONLY, at: (directory, name), regularOnly: false), file: file, scratch: scratch)
     }
 
-    /// Locks and sizes a log just opened (`nil`: there was none).
-    private static func opened(_ opened: Int32?, file: String) throws(JobLedgerError) -> OpenedLog {
+    /// Locks and sizes a log just opened (`nil`: there was none), and finds its committed end:
+    /// a log smaller than `scratch` is read into it whole, and its end found in the bytes (one
+    /// `pread` per small log, where reading its last two bytes first took two).
+    private static func opened(_ opened: Int32?, file: String, scratch: UnsafeMutableRawBufferPointer?) throws(JobLedgerError) -> OpenedLog {
         guard let fd = opened else {
             throw JobLedgerError(.io, "no such file", file: file)
         }
@@ -617,6 +626,11 @@ struct FileReplay {
             #if canImport(Glibc)
             if size >= Self.readAheadSize { posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL)) }
             #endif
+            // Smaller than the buffer, not as large: the line reader then takes it as its own.
+            if let scratch, size > 0, size < scratch.count, let count = try FileIO.readWhole(fd, size: Int(size), into: scratch, file) {
+                let end = FileIO.committedEnd(of: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                return OpenedLog(fd: fd, size: size, end: end, read: (scratch, count))
+            }
             return OpenedLog(fd: fd, size: size, end: try FileIO.committedEnd(fd, from: 0, size: size, file))
         } catch {
             close(fd)
@@ -630,7 +644,7 @@ struct FileReplay {
     mutating func run(_ source: LogSource, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void = { _ in })
         throws(JobLedgerError)
     {
-        let log = try Self.open(source, file: file)
+        let log = try Self.open(source, file: file, scratch: scratch)
         defer { close(log.fd) }
         try read(log, scratch: scratch, tick: tick)
     }
@@ -638,7 +652,12 @@ struct FileReplay {
     /// Folds the committed lines of an opened log (this partition's, if split).
     mutating func read(_ log: OpenedLog, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void) throws(JobLedgerError) {
         reserve(forBytes: log.end)
-        var reader = LineReader(fd: log.fd, path: file, to: log.end, scratch: scratch)
+        var reader =
+            if let read = log.read {
+                LineReader(fd: log.fd, path: file, to: log.end, read: read.buffer, count: read.count)
+            } else {
+                LineReader(fd: log.fd, path: file, to: log.end, scratch: scratch)
+            }
         if partitions == 1 {
             var nextTick = Self.tickLines
             _ = try reader.forEachLine(trying: { start, available, _ in

@@ -144,7 +144,9 @@ final class ReplayPrefetch: @unchecked Sendable {
             var failure: JobLedgerError?
             do {
                 let log = try chunk.bytes.withUnsafeBufferPointer { bytes throws(JobLedgerError) in
-                    try FileReplay.open(at: directory.fd, name: UnsafeRawPointer(bytes.baseAddress! + start + 1).assumingMemoryBound(to: CChar.self), file: path)
+                    try FileReplay.open(
+                        at: directory.fd, name: UnsafeRawPointer(bytes.baseAddress! + start + 1).assumingMemoryBound(to: CChar.self), file: path,
+                        scratch: scratch)
                 }
                 defer { close(log.fd) }
                 try replay.read(log, scratch: scratch) { _ in }
