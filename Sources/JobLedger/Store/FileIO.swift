@@ -162,12 +162,21 @@ enum FileIO {
         }
     }
 
-    /// Reads exactly `count` bytes at `offset`.
+    /// Reads exactly `count` bytes at `offset` (fewer where the file ends sooner).
     static func read(_ fd: Int32, at offset: Int64, count: Int, _ path: String) throws(JobLedgerError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
+        let done = try bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(JobLedgerError) in try read(fd, at: offset, into: buffer, path) }
+        }.get()
+        return Array(bytes[..<done])
+    }
+
+    /// Fills `buffer` with the bytes at `offset`, or with as many as the file has from there:
+    /// how many.
+    static func read(_ fd: Int32, at offset: Int64, into buffer: UnsafeMutableRawBufferPointer, _ path: String) throws(JobLedgerError) -> Int {
         var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw failure("read", path)
@@ -175,7 +184,7 @@ enum FileIO {
             if n == 0 { break }
             done += n
         }
-        return Array(bytes[..<done])
+        return done
     }
 
     typealias SyncFS = @convention(c) (Int32) -> Int32
@@ -349,23 +358,6 @@ enum FileIO {
             while position >= lower, try byte(position) != newline { position -= 1 }
         }
         return lower
-    }
-
-    /// Reads the first `size` bytes of a file into `buffer` (which holds them); how many, or
-    /// `nil` if the file ended sooner (it shrank since it was sized).
-    static func readWhole(_ fd: Int32, size: Int, into buffer: UnsafeMutableRawBufferPointer, _ path: String) throws(JobLedgerError) -> Int? {
-        precondition(size <= buffer.count, "the buffer holds the file")
-        var done = 0
-        while done < size {
-            let n = pread(fd, buffer.baseAddress! + done, size - done, off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("read", path)
-            }
-            if n == 0 { return nil }
-            done += n
-        }
-        return done
     }
 
     /// Copies `count` bytes at `offset` of `from` to the end of `to`, in bounded pieces.

@@ -581,9 +581,8 @@ struct FileReplay {
         let size: Int64
         let end: Int64
         /// A small log read whole while it was opened (its committed end found in the bytes, not
-        /// by reading its last two again): the buffer lent for it, holding its first `count`
-        /// bytes — all of them.
-        var read: (buffer: UnsafeMutableRawBufferPointer, count: Int)? = nil
+        /// by reading its last two again): the buffer lent for it, holding its `size` bytes.
+        var whole: UnsafeMutableRawBufferPointer? = nil
     }
 
     /// Files from this size on are read with the kernel told to read ahead (a small one is read
@@ -591,7 +590,7 @@ struct FileReplay {
     static let readAheadSize: Int64 = 1 << 20
 
     /// Opens the log at `source` (`file` is its path). With `scratch`, a log smaller than it is
-    /// read into it whole at once (``OpenedLog/read``).
+    /// read into it whole at once (``OpenedLog/whole``).
     static func open(_ source: LogSource, file: String, scratch: UnsafeMutableRawBufferPointer? = nil) throws(JobLedgerError) -> OpenedLog {
         // Whether it is a regular file is asked after locking, with its size (one `fstat`).
         let opened =
@@ -627,9 +626,12 @@ struct FileReplay {
             if size >= Self.readAheadSize { posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL)) }
             #endif
             // Smaller than the buffer, not as large: the line reader then takes it as its own.
-            if let scratch, size > 0, size < scratch.count, let count = try FileIO.readWhole(fd, size: Int(size), into: scratch, file) {
-                let end = FileIO.committedEnd(of: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
-                return OpenedLog(fd: fd, size: size, end: end, read: (scratch, count))
+            // (A log that shrank since it was sized is left to the reads below, which say so.)
+            if let scratch, size > 0, size < scratch.count {
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[..<Int(size)])
+                if try FileIO.read(fd, at: 0, into: bytes, file) == bytes.count {
+                    return OpenedLog(fd: fd, size: size, end: FileIO.committedEnd(of: UnsafeRawBufferPointer(bytes)), whole: scratch)
+                }
             }
             return OpenedLog(fd: fd, size: size, end: try FileIO.committedEnd(fd, from: 0, size: size, file))
         } catch {
@@ -653,8 +655,8 @@ struct FileReplay {
     mutating func read(_ log: OpenedLog, scratch: UnsafeMutableRawBufferPointer? = nil, tick: (Int) -> Void) throws(JobLedgerError) {
         reserve(forBytes: log.end)
         var reader =
-            if let read = log.read {
-                LineReader(fd: log.fd, path: file, to: log.end, read: read.buffer, count: read.count)
+            if let whole = log.whole {
+                LineReader(fd: log.fd, path: file, to: log.end, read: whole, count: Int(log.size))
             } else {
                 LineReader(fd: log.fd, path: file, to: log.end, scratch: scratch)
             }
