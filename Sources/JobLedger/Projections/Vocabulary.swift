@@ -43,45 +43,67 @@ package struct DocumentedValues: Sendable, Hashable {
 ///
 /// `Vocabulary.allCases` is the registry; `Vocabulary.sestek` … name its members.
 public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
-    /// What the vocabulary's type can do, behind one reference: a replay line copies each
-    /// vocabulary it prints, and a copy is then one retain.
-    private final class Entry: Sendable {
+    /// What the vocabulary's type can do, behind one reference (``Typed`` for each projection
+    /// type). The work is in methods rather than stored closures: calling a closure stored in an
+    /// object retained the object around the call.
+    private class Entry: @unchecked Sendable {
         let name: String
         let title: String
         let phaseFields: [String]
         let documentedValues: [DocumentedValues]
-        let phaseValues: @Sendable (Phase) -> [String]
-        let enumValues: @Sendable (JobState) -> [(field: String, value: String)]
-        let write: @Sendable (JobState, inout JSONWriter) -> Void
-        /// `write` after the name as a key (prepared once): a replay line's member.
-        let writeMember: @Sendable (JobState, inout JSONWriter) -> Void
 
-        init<Projection: VocabularyProjection>(_: Projection.Type) {
-            name = Projection.name
-            title = Projection.title
-            phaseFields = Projection.phaseFields
-            documentedValues = Projection.documentedValues
-            phaseValues = { Projection.phaseValues($0) }
-            enumValues = { Projection($0).enumValues }
-            write = { state, writer in Projection(state).write(to: &writer) }
-            let key = JSONWriter.Key(Projection.name)
-            writeMember = { state, writer in
-                writer.key(key)
-                Projection(state).write(to: &writer)
-            }
+        init(name: String, title: String, phaseFields: [String], documentedValues: [DocumentedValues]) {
+            self.name = name
+            self.title = title
+            self.phaseFields = phaseFields
+            self.documentedValues = documentedValues
+        }
+
+        func phaseValues(_ phase: Phase) -> [String] { preconditionFailure("an entry is a Typed one") }
+        func enumValues(_ state: JobState) -> [(field: String, value: String)] { preconditionFailure("an entry is a Typed one") }
+        func write(_ state: JobState, _ writer: inout JSONWriter) { preconditionFailure("an entry is a Typed one") }
+        /// ``write(_:_:)`` after the name as a key: a replay line's member.
+        func writeMember(_ state: JobState, _ writer: inout JSONWriter) { preconditionFailure("an entry is a Typed one") }
+    }
+
+    /// The entry of one projection type.
+    private final class Typed<Projection: VocabularyProjection>: Entry, @unchecked Sendable {
+        /// The name as a key, prepared once.
+        let key: JSONWriter.Key
+
+        init() {
+            key = JSONWriter.Key(Projection.name)
+            super.init(
+                name: Projection.name, title: Projection.title, phaseFields: Projection.phaseFields,
+                documentedValues: Projection.documentedValues)
+        }
+
+        override func phaseValues(_ phase: Phase) -> [String] { Projection.phaseValues(phase) }
+        override func enumValues(_ state: JobState) -> [(field: String, value: String)] { Projection(state).enumValues }
+        override func write(_ state: JobState, _ writer: inout JSONWriter) { Projection(state).write(to: &writer) }
+        override func writeMember(_ state: JobState, _ writer: inout JSONWriter) {
+            writer.key(key)
+            Projection(state).write(to: &writer)
         }
     }
 
-    private let entry: Entry
+    /// Not reference-counted: an entry is made once per registered vocabulary (a `static let`)
+    /// and kept for the life of the process. So copying a vocabulary, or calling through it,
+    /// touches no reference count. Replay threads do both for every job and vocabulary they
+    /// render, on the same few objects, and each retain and release of an object another core
+    /// also counts moves its cache line between the cores.
+    private let entry: Unmanaged<Entry>
 
     /// The CLI name, e.g. `llama-stack`.
-    public var rawValue: String { entry.name }
-    public var title: String { entry.title }
-    public var phaseFields: [String] { entry.phaseFields }
-    package var documentedValues: [DocumentedValues] { entry.documentedValues }
+    public var rawValue: String { entry._withUnsafeGuaranteedRef { $0.name } }
+    public var title: String { entry._withUnsafeGuaranteedRef { $0.title } }
+    public var phaseFields: [String] { entry._withUnsafeGuaranteedRef { $0.phaseFields } }
+    package var documentedValues: [DocumentedValues] { entry._withUnsafeGuaranteedRef { $0.documentedValues } }
 
+    /// The vocabulary of `projection`. Only for a registered vocabulary's `static let`: its
+    /// entry is never let go.
     package init<Projection: VocabularyProjection>(_ projection: Projection.Type) {
-        entry = Entry(projection)
+        entry = Unmanaged.passRetained(Typed<Projection>())
     }
 
     public var description: String { rawValue }
@@ -96,18 +118,18 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
     public init?(rawValue: String) { self.init(named: rawValue) }
 
     /// Writes this vocabulary's projection of `state` as one JSON value.
-    public func write(_ state: JobState, to writer: inout JSONWriter) { entry.write(state, &writer) }
+    public func write(_ state: JobState, to writer: inout JSONWriter) { entry._withUnsafeGuaranteedRef { $0.write(state, &writer) } }
 
     /// Writes this vocabulary's member of a replay line: the name as a key, then the projection.
-    package func writeMember(_ state: JobState, to writer: inout JSONWriter) { entry.writeMember(state, &writer) }
+    package func writeMember(_ state: JobState, to writer: inout JSONWriter) { entry._withUnsafeGuaranteedRef { $0.writeMember(state, &writer) } }
 
     /// The values of ``phaseFields`` that `phase` maps to.
-    public func phaseValues(_ phase: Phase) -> [String] { entry.phaseValues(phase) }
+    public func phaseValues(_ phase: Phase) -> [String] { entry._withUnsafeGuaranteedRef { $0.phaseValues(phase) } }
 
     /// The enum-valued fields of the projection of `state`.
-    public func enumValues(of state: JobState) -> [(field: String, value: String)] { entry.enumValues(state) }
+    public func enumValues(of state: JobState) -> [(field: String, value: String)] { entry._withUnsafeGuaranteedRef { $0.enumValues(state) } }
 
-    public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.entry === rhs.entry || lhs.rawValue == rhs.rawValue }
+    public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool { lhs.entry.toOpaque() == rhs.entry.toOpaque() || lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
 

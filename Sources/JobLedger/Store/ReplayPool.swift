@@ -333,43 +333,7 @@ final class ReplayPool: @unchecked Sendable {
     private func perform(_ task: Task, count: (Int) -> Void) -> Result {
         let unit = units[task.unit]
         var result = Result()
-        if unit.partitions == 1 {
-            result.replays.reserveCapacity(unit.items.count)
-            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
-            defer { scratch.deallocate() }
-            var reusable = threads > 1 ? takeSpares(unit.items.count) : []
-            var early = takePrefetched(unit.items)
-            for (slot, item) in unit.items.enumerated() {
-                guard case .file(let source, _) = items[item] else { continue }
-                if !early.isEmpty, let done = early.removeValue(forKey: item) {
-                    done.box.replay.renumber(ordinals[item])
-                    result.lines += done.box.replay.lines
-                    result.replays.append((slot, done.box, done.failure))
-                    continue
-                }
-                let box: ReplayBox
-                if let spare = reusable.popLast() {
-                    box = spare
-                    box.replay.reuse(file: source.path, ordinal: ordinals[item], asOf: asOf)
-                } else {
-                    box = ReplayBox(FileReplay(file: source.path, ordinal: ordinals[item], asOf: asOf))
-                }
-                var counted = 0
-                var failure: JobLedgerError?
-                do {
-                    try box.replay.run(source, scratch: scratch) { lines in
-                        count(lines - counted)
-                        counted = lines
-                    }
-                } catch {
-                    failure = error
-                }
-                if let render, failure == nil { box.replay.render(render) }
-                result.lines += box.replay.lines - counted
-                result.replays.append((slot, box, failure))
-            }
-            return result
-        }
+        if unit.partitions == 1 { return withoutActuallyEscaping(count) { count in performRun(unit, count: count) } }
         guard case .file(let source, _) = items[unit.items.lowerBound] else { preconditionFailure("a split unit is a file") }
         var replay = FileReplay(file: source.path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
         let log: FileReplay.OpenedLog
@@ -420,6 +384,53 @@ final class ReplayPool: @unchecked Sendable {
         // Split by job, every job is folded by one partition alone: all can be rendered.
         if let render, failure == nil { replay.render(render) }
         result.replays.append((task.partition, ReplayBox(replay), failure))
+        return result
+    }
+
+    /// Replays a run of files (``perform(_:count:)``). `count` and `render` are copied once per
+    /// run, not per file: a copy of a closure retains its context, here this pool and the
+    /// caller's renderer, objects every thread shares (each retain or release moved their cache
+    /// line between cores).
+    private func performRun(_ unit: Unit, count: @escaping (Int) -> Void) -> Result {
+        var result = Result()
+        result.replays.reserveCapacity(unit.items.count)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
+        defer { scratch.deallocate() }
+        var reusable = threads > 1 ? takeSpares(unit.items.count) : []
+        var early = takePrefetched(unit.items)
+        let renders = render != nil
+        let render = render ?? { _, _ in }
+        var counted = 0
+        let tick = { (lines: Int) in
+            count(lines - counted)
+            counted = lines
+        }
+        for (slot, item) in unit.items.enumerated() {
+            guard case .file(let source, _) = items[item] else { continue }
+            if !early.isEmpty, let done = early.removeValue(forKey: item) {
+                done.box.replay.renumber(ordinals[item])
+                result.lines += done.box.replay.lines
+                result.replays.append((slot, done.box, done.failure))
+                continue
+            }
+            let box: ReplayBox
+            if let spare = reusable.popLast() {
+                box = spare
+                box.replay.reuse(file: source.path, ordinal: ordinals[item], asOf: asOf)
+            } else {
+                box = ReplayBox(FileReplay(file: source.path, ordinal: ordinals[item], asOf: asOf))
+            }
+            counted = 0
+            var failure: JobLedgerError?
+            do {
+                try box.replay.run(source, scratch: scratch, tick: tick)
+            } catch {
+                failure = error
+            }
+            if renders, failure == nil { box.replay.render(render) }
+            result.lines += box.replay.lines - counted
+            result.replays.append((slot, box, failure))
+        }
         return result
     }
 

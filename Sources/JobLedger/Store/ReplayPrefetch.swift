@@ -116,6 +116,9 @@ final class ReplayPrefetch: @unchecked Sendable {
         // The last file's minute of time, handed to the next file's decoder: its replay is kept,
         // not reused, and a cold decoder parses each line's time whole.
         var minutes = Timestamp.MinuteCache()
+        // Copied once, not per file: see `ReplayPool.performRun`.
+        let renders = render != nil
+        let render = render ?? { _, _ in }
         condition.lock()
         while !stopped && taken < Self.limit {
             guard cursor.chunk < chunks.count else {
@@ -153,7 +156,7 @@ final class ReplayPrefetch: @unchecked Sendable {
             } catch {
                 failure = error
             }
-            if let render, failure == nil { replay.render(render) }
+            if renders, failure == nil { replay.render(render) }
             minutes = replay.decoder.minutes
             condition.lock()
             done[chunk.directory << 32 | (chunk.base + start + 1)] = Done(box: ReplayBox(replay), failure: failure)
