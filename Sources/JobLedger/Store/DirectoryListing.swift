@@ -14,7 +14,7 @@ import Darwin
 /// bytes, and a file's path is only made as a string by the thread that replays it.
 final class DirectoryListing: Sendable {
     /// The directory, open for ``open(_:flags:path:regularOnly:)`` (closed with the listing).
-    private let fd: Int32
+    let fd: Int32
     /// `directory` followed by `/`, the start of every path.
     private let prefix: [UInt8]
     /// Each entry as its type (`d_type`) byte, its name and a zero byte, in `readdir` order.

@@ -74,6 +74,11 @@ final class ReplayPool: @unchecked Sendable {
     let tasks: [Task]
     /// Units in flight at most.
     let window: Int
+    /// The descriptors of the directories listed, when no file is split: then the other threads
+    /// each take a descriptor table of their own holding only these (``PrivateDescriptorTable``),
+    /// since each file is opened and closed by the one thread that reads it. A split file's
+    /// descriptor is opened by one thread for all.
+    let ownTable: [Int32]?
 
     private let condition = OSCondition()
     // Guarded by `condition`, which makes each access exclusive: so they are not checked again at
@@ -140,6 +145,18 @@ final class ReplayPool: @unchecked Sendable {
         self.tasks = tasks
         window = 4 * threads
         pending = Array(repeating: nil, count: window)
+        ownTable = units.contains { $0.partitions > 1 } ? nil : Self.directories(of: items)
+    }
+
+    /// The descriptors of the directories `items` were listed from.
+    private static func directories(of items: [ReplayItem]) -> [Int32] {
+        var descriptors = Set<Int32>()
+        var last: UnsafeMutableRawPointer?
+        for case .file(.listed(let listing, _), _) in items where listing.toOpaque() != last {
+            last = listing.toOpaque()
+            descriptors.insert(listing._withUnsafeGuaranteedRef { $0.fd })
+        }
+        return descriptors.sorted()
     }
 
     /// Replays every item: `problem` and `file` are called on the calling thread, in item order;
@@ -210,6 +227,7 @@ final class ReplayPool: @unchecked Sendable {
 
     /// A thread other than the calling one: takes tasks until there are none.
     private func work() {
+        if let ownTable { PrivateDescriptorTable.enter(keeping: ownTable) }
         condition.lock()
         while nextTask < tasks.count || !garbage.isEmpty {
             if !garbage.isEmpty {
