@@ -121,6 +121,7 @@ public struct Replay: Sendable {
                 reportsProgress: progress != nil, progress: { lines in progress?(Progress(lines: lines, files: results.summary.files)) },
                 problem: { results.problem($0, reject: reject) },
                 file: { replay, failure in results.file(&replay, failure: failure, emit: emit, write: write, reject: reject, torn: torn) },
+                plain: { file, bytes in results.plain(file, bytes: bytes, write: write, reject: reject) },
                 split: { parts in results.split(&parts, emit: emit, write: write, reject: reject, torn: torn) })
             return results.summary
         }
@@ -296,6 +297,24 @@ struct ReplayResults {
 }
 
 extension ReplayResults {
+    /// Hands on a plain file (``PlainFile``) and its job's rendered bytes: what ``split(_:emit:write:reject:torn:)``
+    /// does with the file's replay.
+    mutating func plain(_ plain: PlainFile, bytes: ArraySlice<UInt8>, write: (ArraySlice<UInt8>) -> Void, reject: (JobLedgerError) -> Void) {
+        summary.files += 1
+        filesLeft -= 1
+        jobs.paths.append(plain.file)
+        let last = filesLeft == 0
+        let duplicate = last && jobs.table.count == 0 ? nil : jobs.check(plain.job, hash: plain.hash, line: plain.line, file: plain.file, last: last)
+        summary.lines += plain.lines
+        if let duplicate {
+            reject(duplicate)
+            summary.problems += 1
+        } else {
+            write(bytes)
+            summary.jobs += 1
+        }
+    }
+
     /// Hands on a file's replay — or, for a file split into ranges, its ranges' replays in order,
     /// without merging them: the file's problems, then its jobs in order of their first line, each
     /// range's numbered after the lines of the ranges before it. Jobs another range began are
@@ -424,22 +443,47 @@ struct ReplayedJobs {
     /// The file must be noted in `paths` first.
     mutating func check(_ replay: inout FileReplay, last: Bool = false) {
         if last && table.count == 0 { return }
-        let ordinal = Int32(paths.count - 1)
         for index in replay.slots.indices where !replay.slots[index].carried {
             let slot = replay.slots[index]
-            guard let entry = table.find(slot.job, hash: slot.hash) else {
-                if last { continue }
-                _ = table.insert(slot.job, hash: slot.hash)
-                file.append(ordinal)
-                continue
+            if let duplicate = check(slot.job, hash: slot.hash, line: slot.line, file: replay.file, last: last) {
+                replay.errors[index] = duplicate
+                replay.slots[index].rejected = true
             }
-            replay.errors[index] = JobLedgerError(
-                .duplicateJob, "duplicate job: its events are also in \(paths[Int(file[entry])])", job: slot.job.rawValue,
-                file: replay.file, line: slot.line)
-            replay.slots[index].rejected = true
-            file[entry] = ordinal
         }
     }
+
+    /// Takes note of one job of the file last noted in `paths`, first met on `line`: the error
+    /// if it is a duplicate (see ``check(_:last:)``).
+    @inline(__always)
+    mutating func check(_ job: JobID, hash: UInt64, line: Int, file path: String, last: Bool) -> JobLedgerError? {
+        let ordinal = Int32(paths.count - 1)
+        guard let entry = table.find(job, hash: hash) else {
+            if !last {
+                _ = table.insert(job, hash: hash)
+                file.append(ordinal)
+            }
+            return nil
+        }
+        defer { file[entry] = ordinal }
+        return JobLedgerError(
+            .duplicateJob, "duplicate job: its events are also in \(paths[Int(file[entry])])", job: job.rawValue, file: path, line: line)
+    }
+}
+
+/// A file that replayed plainly — the log of the job it is named after, every line of it that
+/// job's, nothing wrong, the job rendered — as the hand-on needs it: the job, for the duplicate
+/// check across files, and where its rendered bytes are. A replay thread hands such a file on as
+/// this rather than as its whole ``FileReplay``, and keeps the replay for its next file, so the
+/// calling thread does not read a replay another core wrote (``ReplayPool``).
+struct PlainFile {
+    let file: String
+    let job: JobID
+    let hash: UInt64
+    /// The line the job first appears on, and the file's lines.
+    let line: Int
+    let lines: Int
+    /// Where the rendered job is, in the bytes handed on with it.
+    let bytes: Range<Int>
 }
 
 /// One file's replay, or one partition's share of it (see ``partition``).
@@ -541,6 +585,17 @@ struct FileReplay {
 
     /// Gives the replay its file's ordinal (a replay made before the files were put in order).
     mutating func renumber(_ ordinal: Int) { self.ordinal = ordinal }
+
+    /// The file as a ``PlainFile``, its rendered job appended to `bytes`, if it replayed plainly;
+    /// else `nil`, and `bytes` is left as it was.
+    func plain(appendingTo bytes: inout [UInt8]) -> PlainFile? {
+        guard let stem, slots.count == 1, partitions == 1, fileProblems.isEmpty, tornTail == nil, firstForeignLine == nil,
+            !slots[0].rejected, !slots[0].carried, slots[0].job == stem, let range = renderedRanges.first ?? nil
+        else { return nil }
+        let start = bytes.count
+        bytes.append(contentsOf: rendered[range])
+        return PlainFile(file: file, job: stem, hash: slots[0].hash, line: slots[0].line, lines: lines, bytes: start..<bytes.count)
+    }
 
     /// Room for the jobs of `bytes` of log, guessed at one job per kilobyte (a job of the
     /// WORKLOAD file takes 1.8 KB), so a large file's job arrays are not copied each time they

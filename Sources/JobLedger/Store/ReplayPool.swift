@@ -42,10 +42,13 @@ final class ReplayPool: @unchecked Sendable {
         case failed
     }
 
-    /// A unit being read: its files' replays (by item, or by partition for a split file).
+    /// A unit being read: its files' replays (by item, or by partition for a split file), or
+    /// for a plain file of a run, what the hand-on needs of it and its rendered job in `bytes`.
     struct Pending {
         var replays: [ReplayBox?]
         var failures: [JobLedgerError?]
+        var plain: [PlainFile?] = []
+        var bytes: [UInt8] = []
         var remaining: Int
         var log = Log.pending
         /// A split file's partitions not taken yet.
@@ -166,7 +169,7 @@ final class ReplayPool: @unchecked Sendable {
     /// `split` gets the ranges of a file split into ranges, carried across.
     func run(
         reportsProgress: Bool, progress: (Int) -> Void, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
-        split: (inout [FileReplay]) -> Void
+        plain: (PlainFile, ArraySlice<UInt8>) -> Void, split: (inout [FileReplay]) -> Void
     ) {
         running = threads - 1
         for index in 1..<threads {
@@ -183,7 +186,7 @@ final class ReplayPool: @unchecked Sendable {
                 wake()
                 let lines = linesRead
                 condition.unlock()
-                let handed = hand(units[unit], &done, problem: problem, file: file, split: split)
+                let handed = hand(units[unit], &done, problem: problem, file: file, plain: plain, split: split)
                 if reportsProgress, lines - reported >= FileReplay.tickLines {
                     reported = lines
                     progress(lines)
@@ -281,6 +284,9 @@ final class ReplayPool: @unchecked Sendable {
     /// lines read that were not counted yet.
     struct Result {
         var replays: [(slot: Int, replay: ReplayBox?, failure: JobLedgerError?)] = []
+        /// A run's plain files, and their rendered jobs.
+        var plain: [(slot: Int, file: PlainFile)] = []
+        var bytes: [UInt8] = []
         var lines = 0
     }
 
@@ -292,6 +298,11 @@ final class ReplayPool: @unchecked Sendable {
             let slot = result.replays[entry].slot
             pending[index]!.replays[slot] = result.replays[entry].replay.take()
             pending[index]!.failures[slot] = result.replays[entry].failure
+        }
+        if !result.plain.isEmpty {
+            pending[index]!.plain = Array(repeating: nil, count: pending[index]!.replays.count)
+            for (slot, file) in result.plain { pending[index]!.plain[slot] = file }
+            swap(&pending[index]!.bytes, &result.bytes)
         }
         pending[index]!.remaining -= 1
         if pending[index]!.remaining == 0 && task.unit == next { wake() }
@@ -325,6 +336,14 @@ final class ReplayPool: @unchecked Sendable {
         replays.reserveCapacity(taken)
         for _ in 0..<taken { replays.append(spares.removeLast()) }
         return replays
+    }
+
+    /// Keeps replays a run did not hand on as spares, up to ``spareLimit``. Takes the lock.
+    private func giveBack(_ replays: consuming [ReplayBox]) {
+        condition.lock()
+        defer { condition.unlock() }
+        var replays = replays
+        while spares.count < spareLimit, let box = replays.popLast() { spares.append(box) }
     }
 
     /// The prefetched replays of a run's files, by item. Takes the lock.
@@ -411,13 +430,14 @@ final class ReplayPool: @unchecked Sendable {
     /// line between cores).
     private func performRun(_ unit: Unit, count: @escaping (Int) -> Void) -> Result {
         var result = Result()
-        result.replays.reserveCapacity(unit.items.count)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
         defer { scratch.deallocate() }
-        var reusable = threads > 1 ? takeSpares(unit.items.count) : []
-        var early = takePrefetched(unit.items)
         let renders = render != nil
         let render = render ?? { _, _ in }
+        // Rendered, a plain file is handed on as a ``PlainFile`` and its replay used again for the
+        // next file here, so one spare will mostly do.
+        var reusable = threads > 1 ? takeSpares(renders ? 1 : unit.items.count) : []
+        var early = takePrefetched(unit.items)
         var counted = 0
         let tick = { (lines: Int) in
             count(lines - counted)
@@ -426,9 +446,14 @@ final class ReplayPool: @unchecked Sendable {
         for (slot, item) in unit.items.enumerated() {
             guard case .file(let source, _) = items[item] else { continue }
             if !early.isEmpty, let done = early.removeValue(forKey: item) {
-                done.box.replay.renumber(ordinals[item])
                 result.lines += done.box.replay.lines
-                result.replays.append((slot, done.box, done.failure))
+                if renders, done.failure == nil, let file = done.box.replay.plain(appendingTo: &result.bytes) {
+                    result.plain.append((slot, file))
+                    if done.box.replay.isReusable { reusable.append(done.box) }
+                } else {
+                    done.box.replay.renumber(ordinals[item])
+                    result.replays.append((slot, done.box, done.failure))
+                }
                 continue
             }
             let box: ReplayBox
@@ -445,10 +470,18 @@ final class ReplayPool: @unchecked Sendable {
             } catch {
                 failure = error
             }
-            if renders, failure == nil { box.replay.render(render) }
             result.lines += box.replay.lines - counted
+            if renders, failure == nil {
+                box.replay.render(render)
+                if let file = box.replay.plain(appendingTo: &result.bytes) {
+                    result.plain.append((slot, file))
+                    if box.replay.isReusable { reusable.append(box) }
+                    continue
+                }
+            }
             result.replays.append((slot, box, failure))
         }
+        if !reusable.isEmpty { giveBack(reusable) }
         return result
     }
 
@@ -512,14 +545,15 @@ final class ReplayPool: @unchecked Sendable {
     /// - Returns: the replays of a run of files, handed on, to be let go.
     private func hand(
         _ unit: Unit, _ done: inout Pending, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
-        split: (inout [FileReplay]) -> Void
+        plain: (PlainFile, ArraySlice<UInt8>) -> Void, split: (inout [FileReplay]) -> Void
     ) -> [ReplayBox] {
         if unit.partitions == 1 {
             var handed: [ReplayBox] = []
-            handed.reserveCapacity(unit.items.count)
             for (slot, item) in unit.items.enumerated() {
                 if case .problem(let error) = items[item] {
                     problem(error)
+                } else if !done.plain.isEmpty, let file = done.plain[slot] {
+                    plain(file, done.bytes[file.bytes])
                 } else {
                     let box = done.replays[slot].take()!
                     file(&box.replay, done.failures[slot])
