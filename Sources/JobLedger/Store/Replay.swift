@@ -587,8 +587,9 @@ struct FileReplay {
     mutating func renumber(_ ordinal: Int) { self.ordinal = ordinal }
 
     /// The file as a ``PlainFile``, its rendered job appended to `bytes`, if it replayed plainly;
-    /// else `nil`, and `bytes` is left as it was.
-    func plain(appendingTo bytes: inout [UInt8]) -> PlainFile? {
+    /// else `nil`, and `bytes` is left as it was. (Mutating, though it changes nothing: called on
+    /// a replay in a box, a non-mutating method would be given a copy, a retain of each array.)
+    mutating func plain(appendingTo bytes: inout [UInt8]) -> PlainFile? {
         guard let stem, slots.count == 1, partitions == 1, fileProblems.isEmpty, tornTail == nil, firstForeignLine == nil,
             !slots[0].rejected, !slots[0].carried, slots[0].job == stem, let range = renderedRanges.first ?? nil
         else { return nil }

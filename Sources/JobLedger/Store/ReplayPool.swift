@@ -47,7 +47,8 @@ final class ReplayPool: @unchecked Sendable {
     struct Pending {
         var replays: [ReplayBox?]
         var failures: [JobLedgerError?]
-        var plain: [PlainFile?] = []
+        /// The plain files by slot, in slot order.
+        var plain: [(slot: Int, file: PlainFile)] = []
         var bytes: [UInt8] = []
         var remaining: Int
         var log = Log.pending
@@ -300,8 +301,7 @@ final class ReplayPool: @unchecked Sendable {
             pending[index]!.failures[slot] = result.replays[entry].failure
         }
         if !result.plain.isEmpty {
-            pending[index]!.plain = Array(repeating: nil, count: pending[index]!.replays.count)
-            for (slot, file) in result.plain { pending[index]!.plain[slot] = file }
+            swap(&pending[index]!.plain, &result.plain)
             swap(&pending[index]!.bytes, &result.bytes)
         }
         pending[index]!.remaining -= 1
@@ -549,11 +549,13 @@ final class ReplayPool: @unchecked Sendable {
     ) -> [ReplayBox] {
         if unit.partitions == 1 {
             var handed: [ReplayBox] = []
+            var nextPlain = 0
             for (slot, item) in unit.items.enumerated() {
                 if case .problem(let error) = items[item] {
                     problem(error)
-                } else if !done.plain.isEmpty, let file = done.plain[slot] {
-                    plain(file, done.bytes[file.bytes])
+                } else if nextPlain < done.plain.count, done.plain[nextPlain].slot == slot {
+                    plain(done.plain[nextPlain].file, done.bytes[done.plain[nextPlain].file.bytes])
+                    nextPlain += 1
                 } else {
                     let box = done.replays[slot].take()!
                     file(&box.replay, done.failures[slot])
