@@ -110,8 +110,7 @@ public struct Replay: Sendable {
             }
         }
         prefetch?.stop()
-        var results = ReplayResults()
-        results.filesLeft = items.count(where: { if case .file = $0 { true } else { false } })
+        var results = ReplayResults(sources: items.compactMap { if case .file(let source, _) = $0 { source } else { nil } })
         let files = results.filesLeft
         let large = items.contains { if case .file(_, let size) = $0 { size >= splitSize } else { false } }
         if threads > 1 && (files > 1 || large) {
@@ -269,9 +268,15 @@ enum ReplayItem {
 /// across files, then the file's problems and jobs.
 struct ReplayResults {
     var summary = Replay.Summary()
-    var jobs = ReplayedJobs()
+    var jobs: ReplayedJobs
     /// Files not handed on yet (the last is checked for duplicates without being noted).
-    var filesLeft = 0
+    var filesLeft: Int
+
+    /// The results of replaying the files `sources`, in this order.
+    init(sources: [LogSource]) {
+        jobs = ReplayedJobs(sources: sources)
+        filesLeft = sources.count
+    }
 
     mutating func problem(_ error: JobLedgerError, reject: (JobLedgerError) -> Void) {
         reject(error)
@@ -290,7 +295,7 @@ struct ReplayResults {
         }
         summary.files += 1
         filesLeft -= 1
-        jobs.paths.append(replay.file)
+        jobs.noted += 1
         jobs.check(&replay, last: filesLeft == 0)
         self.problem(failure, reject: reject)
     }
@@ -302,9 +307,11 @@ extension ReplayResults {
     mutating func plain(_ plain: PlainFile, bytes: ArraySlice<UInt8>, write: (ArraySlice<UInt8>) -> Void, reject: (JobLedgerError) -> Void) {
         summary.files += 1
         filesLeft -= 1
-        jobs.paths.append(plain.file)
+        jobs.noted += 1
         let last = filesLeft == 0
-        let duplicate = last && jobs.table.count == 0 ? nil : jobs.check(plain.job, hash: plain.hash, line: plain.line, file: plain.file, last: last)
+        let duplicate =
+            last && jobs.table.count == 0
+            ? nil : jobs.check(plain.job, hash: plain.hash, line: plain.line, file: nil, last: last)
         summary.lines += plain.lines
         if let duplicate {
             reject(duplicate)
@@ -341,7 +348,7 @@ extension ReplayResults {
         summary.files += 1
         filesLeft -= 1
         let bases = FileReplay.lineBases(UnsafeBufferPointer(parts))
-        jobs.paths.append(parts[0].file)
+        jobs.noted += 1
         for index in parts.indices { jobs.check(&parts[index], last: filesLeft == 0) }
         let last = parts.count - 1
         summary.lines += bases[last] + parts[last].lines
@@ -431,8 +438,16 @@ struct ReplayedJobs {
     var table = JobTable()
     /// Per table entry: the ordinal of the file it was last met in.
     var file: [Int32] = []
-    /// The files by ordinal (1-based), for duplicate messages.
-    var paths: [String] = [""]
+    /// The files in order, for duplicate messages: file `n` (1-based) is `sources[n - 1]`. Its
+    /// path is made when a message needs it, rather than kept for every file.
+    let sources: [LogSource]
+    /// The files noted so far; the last of them is the one being checked.
+    var noted = 0
+
+    init(sources: [LogSource]) { self.sources = sources }
+
+    /// The path of file `ordinal`.
+    func path(of ordinal: Int) -> String { sources[ordinal - 1].path }
 
     /// Takes note of a file's jobs (the files come in order). A job last met in another file is a
     /// duplicate: its slot here is rejected, at the line the job first appears on — before any
@@ -440,7 +455,7 @@ struct ReplayedJobs {
     /// The last file of a replay is only checked against the others, not noted (no file follows
     /// to meet its jobs again); `carried` slots (a job an earlier range of the file began) are
     /// not checked again.
-    /// The file must be noted in `paths` first.
+    /// The file must be noted first (`noted`).
     mutating func check(_ replay: inout FileReplay, last: Bool = false) {
         if last && table.count == 0 { return }
         for index in replay.slots.indices where !replay.slots[index].carried {
@@ -452,11 +467,11 @@ struct ReplayedJobs {
         }
     }
 
-    /// Takes note of one job of the file last noted in `paths`, first met on `line`: the error
-    /// if it is a duplicate (see ``check(_:last:)``).
+    /// Takes note of one job of the file last noted, first met on `line`: the error if it is a
+    /// duplicate (see ``check(_:last:)``), naming the file `path` (by default, as `sources` does).
     @inline(__always)
-    mutating func check(_ job: JobID, hash: UInt64, line: Int, file path: String, last: Bool) -> JobLedgerError? {
-        let ordinal = Int32(paths.count - 1)
+    mutating func check(_ job: JobID, hash: UInt64, line: Int, file path: String?, last: Bool) -> JobLedgerError? {
+        let ordinal = Int32(noted)
         guard let entry = table.find(job, hash: hash) else {
             if !last {
                 _ = table.insert(job, hash: hash)
@@ -466,7 +481,7 @@ struct ReplayedJobs {
         }
         defer { file[entry] = ordinal }
         return JobLedgerError(
-            .duplicateJob, "duplicate job: its events are also in \(paths[Int(file[entry])])", job: job.rawValue, file: path, line: line)
+            .duplicateJob, "duplicate job: its events are also in \(self.path(of: Int(file[entry])))", job: job.rawValue, file: path ?? self.path(of: noted), line: line)
     }
 }
 
@@ -476,7 +491,6 @@ struct ReplayedJobs {
 /// this rather than as its whole ``FileReplay``, and keeps the replay for its next file, so the
 /// calling thread does not read a replay another core wrote (``ReplayPool``).
 struct PlainFile {
-    let file: String
     let job: JobID
     let hash: UInt64
     /// The line the job first appears on, and the file's lines.
@@ -595,7 +609,7 @@ struct FileReplay {
         else { return nil }
         let start = bytes.count
         bytes.append(contentsOf: rendered[range])
-        return PlainFile(file: file, job: stem, hash: slots[0].hash, line: slots[0].line, lines: lines, bytes: start..<bytes.count)
+        return PlainFile(job: stem, hash: slots[0].hash, line: slots[0].line, lines: lines, bytes: start..<bytes.count)
     }
 
     /// Room for the jobs of `bytes` of log, guessed at one job per kilobyte (a job of the
