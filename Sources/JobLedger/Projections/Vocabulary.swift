@@ -43,47 +43,32 @@ package struct DocumentedValues: Sendable, Hashable {
 ///
 /// `Vocabulary.allCases` is the registry; `Vocabulary.sestek` … name its members.
 public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
-    /// What the vocabulary's type can do, behind one reference (``Typed`` for each projection
-    /// type). The work is in methods rather than stored closures: calling a closure stored in an
-    /// object retained the object around the call.
-    private class Entry: @unchecked Sendable {
+    /// What the vocabulary's type can do, behind one reference, as closures made where the
+    /// projection type is known, so specialized for it.
+    private final class Entry: Sendable {
         let name: String
         let title: String
         let phaseFields: [String]
         let documentedValues: [DocumentedValues]
+        let phaseValues: @Sendable (Phase) -> [String]
+        let enumValues: @Sendable (JobState) -> [(field: String, value: String)]
+        let write: @Sendable (JobState, inout JSONWriter) -> Void
+        /// `write` after the name as a key (prepared once): a replay line's member.
+        let writeMember: @Sendable (JobState, inout JSONWriter) -> Void
 
-        init(name: String, title: String, phaseFields: [String], documentedValues: [DocumentedValues]) {
-            self.name = name
-            self.title = title
-            self.phaseFields = phaseFields
-            self.documentedValues = documentedValues
-        }
-
-        func phaseValues(_ phase: Phase) -> [String] { preconditionFailure("an entry is a Typed one") }
-        func enumValues(_ state: JobState) -> [(field: String, value: String)] { preconditionFailure("an entry is a Typed one") }
-        func write(_ state: JobState, _ writer: inout JSONWriter) { preconditionFailure("an entry is a Typed one") }
-        /// ``write(_:_:)`` after the name as a key: a replay line's member.
-        func writeMember(_ state: JobState, _ writer: inout JSONWriter) { preconditionFailure("an entry is a Typed one") }
-    }
-
-    /// The entry of one projection type.
-    private final class Typed<Projection: VocabularyProjection>: Entry, @unchecked Sendable {
-        /// The name as a key, prepared once.
-        let key: JSONWriter.Key
-
-        init() {
-            key = JSONWriter.Key(Projection.name)
-            super.init(
-                name: Projection.name, title: Projection.title, phaseFields: Projection.phaseFields,
-                documentedValues: Projection.documentedValues)
-        }
-
-        override func phaseValues(_ phase: Phase) -> [String] { Projection.phaseValues(phase) }
-        override func enumValues(_ state: JobState) -> [(field: String, value: String)] { Projection(state).enumValues }
-        override func write(_ state: JobState, _ writer: inout JSONWriter) { Projection(state).write(to: &writer) }
-        override func writeMember(_ state: JobState, _ writer: inout JSONWriter) {
-            writer.key(key)
-            Projection(state).write(to: &writer)
+        init<Projection: VocabularyProjection>(_: Projection.Type) {
+            name = Projection.name
+            title = Projection.title
+            phaseFields = Projection.phaseFields
+            documentedValues = Projection.documentedValues
+            phaseValues = { Projection.phaseValues($0) }
+            enumValues = { Projection($0).enumValues }
+            write = { state, writer in Projection(state).write(to: &writer) }
+            let key = JSONWriter.Key(Projection.name)
+            writeMember = { state, writer in
+                writer.key(key)
+                Projection(state).write(to: &writer)
+            }
         }
     }
 
@@ -103,7 +88,7 @@ public struct Vocabulary: Sendable, Hashable, CustomStringConvertible {
     /// The vocabulary of `projection`. Only for a registered vocabulary's `static let`: its
     /// entry is never let go.
     package init<Projection: VocabularyProjection>(_ projection: Projection.Type) {
-        entry = Unmanaged.passRetained(Typed<Projection>())
+        entry = Unmanaged.passRetained(Entry(projection))
     }
 
     public var description: String { rawValue }
