@@ -481,7 +481,8 @@ struct ReplayedJobs {
         }
         defer { file[entry] = ordinal }
         return JobLedgerError(
-            .duplicateJob, "duplicate job: its events are also in \(self.path(of: Int(file[entry])))", job: job.rawValue, file: path ?? self.path(of: noted), line: line)
+            .duplicateJob, "duplicate job: its events are also in \(self.path(of: Int(file[entry])))", job: job.rawValue,
+            file: path ?? self.path(of: noted), line: line)
     }
 }
 

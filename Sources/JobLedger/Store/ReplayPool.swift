@@ -163,10 +163,11 @@ final class ReplayPool: @unchecked Sendable {
         return descriptors.sorted()
     }
 
-    /// Replays every item: `problem` and `file` are called on the calling thread, in item order;
-    /// `progress` with the lines read so far, now and then, if `reportsProgress`. (Not an optional
-    /// closure: that would escape, and a local variable it captured would be checked for
-    /// exclusive access at run time in every closure here, once per file.)
+    /// Replays every item: `problem`, `file` and `plain` (a plain file, ``PlainFile``) are called
+    /// on the calling thread, in item order; `progress` with the lines read so far, now and then,
+    /// if `reportsProgress`. (Not an optional closure: that would escape, and a local variable it
+    /// captured would be checked for exclusive access at run time in every closure here, once
+    /// per file.)
     /// `split` gets the ranges of a file split into ranges, carried across.
     func run(
         reportsProgress: Bool, progress: (Int) -> Void, problem: (JobLedgerError) -> Void, file: (inout FileReplay, JobLedgerError?) -> Void,
