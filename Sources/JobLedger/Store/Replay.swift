@@ -26,6 +26,11 @@ public struct Replay: Sendable {
     /// directory are spread over them, and a file of ``splitSize`` bytes or more that is not a
     /// job's own log is split between them: into ranges when its lines come grouped by job, else
     /// by job id. What a replay reports, and in which order, does not depend on it.
+    /// The threads other than the calling one are the replay's own, started for it and ended with
+    /// it; on Linux, when no file is split, each keeps a table of file descriptors of its own,
+    /// holding only the directories whose files it opens, and 0, 1 and 2
+    /// (``PrivateDescriptorTable``): it holds no copy of the process's other descriptors, so it
+    /// keeps none of their files open.
     public var threads: Int
     /// The size from which a file is split between the threads (4 MB by default).
     public var splitSize: Int64 = 4 << 20
