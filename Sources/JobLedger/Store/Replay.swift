@@ -298,11 +298,17 @@ struct ReplayResults {
                 split(UnsafeMutableBufferPointer(start: $0, count: 1), emit: emit, write: write, reject: reject, torn: torn)
             }
         }
+        jobs.check(&replay, last: noteFile())
+        self.problem(failure, reject: reject)
+    }
+
+    /// Counts a file handed on, and notes it for the duplicate check (``ReplayedJobs/noted``):
+    /// whether it is the replay's last.
+    private mutating func noteFile() -> Bool {
         summary.files += 1
         filesLeft -= 1
         jobs.noted += 1
-        jobs.check(&replay, last: filesLeft == 0)
-        self.problem(failure, reject: reject)
+        return filesLeft == 0
     }
 }
 
@@ -310,13 +316,8 @@ extension ReplayResults {
     /// Hands on a plain file (``PlainFile``) and its job's rendered bytes: what ``split(_:emit:write:reject:torn:)``
     /// does with the file's replay.
     mutating func plain(_ plain: PlainFile, bytes: ArraySlice<UInt8>, write: (ArraySlice<UInt8>) -> Void, reject: (JobLedgerError) -> Void) {
-        summary.files += 1
-        filesLeft -= 1
-        jobs.noted += 1
-        let last = filesLeft == 0
-        let duplicate =
-            last && jobs.table.count == 0
-            ? nil : jobs.check(plain.job, hash: plain.hash, line: plain.line, file: nil, last: last)
+        let last = noteFile()
+        let duplicate = jobs.check(plain.job, hash: plain.hash, line: plain.line, file: nil, last: last)
         summary.lines += plain.lines
         if let duplicate {
             reject(duplicate)
@@ -350,11 +351,9 @@ extension ReplayResults {
         _ parts: UnsafeMutableBufferPointer<FileReplay>, emit: (JobState) -> Void, write: (ArraySlice<UInt8>) -> Void,
         reject: (JobLedgerError) -> Void, torn: (TornWrite) -> Void
     ) {
-        summary.files += 1
-        filesLeft -= 1
+        let isLast = noteFile()
         let bases = FileReplay.lineBases(UnsafeBufferPointer(parts))
-        jobs.noted += 1
-        for index in parts.indices { jobs.check(&parts[index], last: filesLeft == 0) }
+        for index in parts.indices { jobs.check(&parts[index], last: isLast) }
         let last = parts.count - 1
         summary.lines += bases[last] + parts[last].lines
         if let tail = parts[last].tornTail {

@@ -290,6 +290,15 @@ final class ReplayPool: @unchecked Sendable {
         var plain: [(slot: Int, file: PlainFile)] = []
         var bytes: [UInt8] = []
         var lines = 0
+
+        /// Takes a rendered file as a ``PlainFile`` if it replayed plainly, and keeps its replay
+        /// in `reusable` for the next file: whether it did.
+        mutating func handOnPlain(_ box: ReplayBox, slot: Int, keeping reusable: inout [ReplayBox]) -> Bool {
+            guard let file = box.replay.plain(appendingTo: &bytes) else { return false }
+            plain.append((slot, file))
+            if box.replay.isReusable { reusable.append(box) }
+            return true
+        }
     }
 
     /// Files a task's result, its replays moved out of it. Call with the lock held.
@@ -448,10 +457,7 @@ final class ReplayPool: @unchecked Sendable {
             guard case .file(let source, _) = items[item] else { continue }
             if !early.isEmpty, let done = early.removeValue(forKey: item) {
                 result.lines += done.box.replay.lines
-                if renders, done.failure == nil, let file = done.box.replay.plain(appendingTo: &result.bytes) {
-                    result.plain.append((slot, file))
-                    if done.box.replay.isReusable { reusable.append(done.box) }
-                } else {
+                if !(renders && done.failure == nil && result.handOnPlain(done.box, slot: slot, keeping: &reusable)) {
                     done.box.replay.renumber(ordinals[item])
                     result.replays.append((slot, done.box, done.failure))
                 }
@@ -474,11 +480,7 @@ final class ReplayPool: @unchecked Sendable {
             result.lines += box.replay.lines - counted
             if renders, failure == nil {
                 box.replay.render(render)
-                if let file = box.replay.plain(appendingTo: &result.bytes) {
-                    result.plain.append((slot, file))
-                    if box.replay.isReusable { reusable.append(box) }
-                    continue
-                }
+                if result.handOnPlain(box, slot: slot, keeping: &reusable) { continue }
             }
             result.replays.append((slot, box, failure))
         }
