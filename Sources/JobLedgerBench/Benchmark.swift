@@ -34,7 +34,8 @@ enum Benchmark {
                jobledger-bench hostile [--json]    (only the hostile-input figures)
                jobledger-bench writers [--dir DIR] [--seconds S] [--runs N] [--json]
                                                    (only the concurrent-writer figures)
-               jobledger-bench workload FILE [JOBS]
+               jobledger-bench workload FILE [JOBS] [--per-job]
+               jobledger-bench replay-once PATH THREADS [TIMES]   (one rendered replay, timed alone)
           --jobs N        jobs in the workload (16 events each; default 100000)
           --runs N        runs of each timed figure; the median is reported (default 5)
           --per-event N   events in the one-durable-append-per-event sample (default 4096)

@@ -7,13 +7,16 @@ switch arguments.first {
 case "append-worker":
     exit(AppendWorker.run(Array(arguments.dropFirst())))
 case "workload":
-    // `jobledger-bench workload FILE [JOBS]`: writes the workload alone, e.g. to profile
+    // `jobledger-bench workload FILE [JOBS] [--per-job]`: writes the workload alone (or, with
+    // `--per-job`, its per-job files into the directory FILE), e.g. to profile
     // `jobledger replay FILE` or time it by hand.
-    guard arguments.count >= 2, let jobs = Int(arguments.count > 2 ? arguments[2] : "100000"), jobs > 0 else {
-        print("usage: jobledger-bench workload FILE [JOBS]")
+    let perJob = arguments.contains("--per-job")
+    let operands = arguments.filter { $0 != "--per-job" }
+    guard operands.count >= 2, let jobs = Int(operands.count > 2 ? operands[2] : "100000"), jobs > 0 else {
+        print("usage: jobledger-bench workload FILE [JOBS] [--per-job]")
         exit(2)
     }
-    Workload.write(jobs: jobs, to: arguments[1])
+    if perJob { Workload.writePerJob(jobs: jobs, to: operands[1]) } else { Workload.write(jobs: jobs, to: operands[1]) }
     exit(0)
 case "hostile":
     // `jobledger-bench hostile`: the large inputs of the hostile-inputs issue alone.
@@ -21,6 +24,17 @@ case "hostile":
 case "threads":
     // `jobledger-bench threads`: replay on one thread and on every core alone.
     exit(Benchmark.threadsMain(Array(arguments.dropFirst())))
+case "replay-once":
+    // `jobledger-bench replay-once PATH THREADS [TIMES]`: the bench's rendered replay of one path,
+    // timed alone, e.g. under `perf stat` or `perf record`; prints each run's seconds.
+    guard arguments.count >= 3, let threads = Int(arguments[2]), threads > 0,
+        let times = Int(arguments.count > 3 ? arguments[3] : "1"), times > 0
+    else {
+        print("usage: jobledger-bench replay-once PATH THREADS [TIMES]")
+        exit(2)
+    }
+    for _ in 0..<times { print(Benchmark.replayRenderedOnce(arguments[1], threads: threads)) }
+    exit(0)
 case "writers":
     // `jobledger-bench writers`: the concurrent durable-append figures alone.
     exit(WriterBenchmark.main(Array(arguments.dropFirst())))

@@ -30,7 +30,9 @@ public struct Replay: Sendable {
     /// it; on Linux, when no file is split, each keeps a table of file descriptors of its own,
     /// holding only the directories whose files it opens, and 0, 1 and 2
     /// (``PrivateDescriptorTable``): it holds no copy of the process's other descriptors, so it
-    /// keeps none of their files open.
+    /// keeps none of their files open. Each also takes a copy of its credentials, unchanged, so
+    /// that opening a file does not count references on the ones the other threads use
+    /// (``PrivateCredentials``).
     public var threads: Int
     /// The size from which a file is split between the threads (4 MB by default).
     public var splitSize: Int64 = 4 << 20

@@ -233,6 +233,7 @@ final class ReplayPool: @unchecked Sendable {
     /// A thread other than the calling one: takes tasks until there are none.
     private func work() {
         if let ownTable { PrivateDescriptorTable.enter(keeping: ownTable) }
+        PrivateCredentials.enter()
         condition.lock()
         while nextTask < tasks.count || !garbage.isEmpty {
             if !garbage.isEmpty {

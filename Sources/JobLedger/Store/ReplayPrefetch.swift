@@ -111,6 +111,7 @@ final class ReplayPrefetch: @unchecked Sendable {
     var isEmpty: Bool { done.isEmpty }
 
     private func work() {
+        PrivateCredentials.enter()
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
         defer { scratch.deallocate() }
         // The last file's minute of time, handed to the next file's decoder: its replay is kept,
