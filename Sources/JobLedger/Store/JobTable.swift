@@ -112,6 +112,41 @@ struct JobTable {
     }
 }
 
+/// Whether a job may be in a ``JobTable``, in a bit array: `false` means it is not. For a file
+/// split into many ranges, each range asks every other range's whether it holds one of its jobs,
+/// and only a "maybe" (rare: two bits of 32 per job) looks in that range's table, whose
+/// entries no cache holds.
+struct JobFilter {
+    private var words: [UInt64]
+    private let mask: Int
+
+    /// A filter for about `capacity` jobs.
+    init(capacity: Int) {
+        var bits = 64
+        while bits < capacity * 32 { bits <<= 1 }
+        words = [UInt64](repeating: 0, count: bits / 64)
+        mask = bits - 1
+    }
+
+    /// Two bits of the filter, from the hash's upper half (a table's bucket comes from the lower).
+    @inline(__always)
+    private func bits(_ hash: UInt64) -> (Int, Int) {
+        (Int(truncatingIfNeeded: hash >> 32) & mask, Int(truncatingIfNeeded: hash >> 43) & mask)
+    }
+
+    mutating func insert(_ hash: UInt64) {
+        let (a, b) = bits(hash)
+        words[a >> 6] |= 1 << UInt64(a & 63)
+        words[b >> 6] |= 1 << UInt64(b & 63)
+    }
+
+    @inline(__always)
+    func mayContain(_ hash: UInt64) -> Bool {
+        let (a, b) = bits(hash)
+        return words[a >> 6] & (1 << UInt64(a & 63)) != 0 && words[b >> 6] & (1 << UInt64(b & 63)) != 0
+    }
+}
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

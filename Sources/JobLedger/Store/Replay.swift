@@ -818,6 +818,23 @@ struct FileReplay {
         try foldOwned(by: .jobs(table), from: &reader) { _ in }
     }
 
+    /// Lets go of the states of the jobs rendered (``render(_:sharedToo:)``) in one go: the
+    /// others' states move to a smaller array, and a rendered slot has no state any more. For a
+    /// range of a split file, rendered on a thread of the pool, so the array of all its states
+    /// (mostly empty by then) is not let go on the calling thread, one optional at a time.
+    mutating func keepUnrenderedStates() {
+        var kept: [JobState?] = []
+        for index in slots.indices where slots[index].state >= 0 {
+            if index < renderedRanges.count, renderedRanges[index] != nil {
+                slots[index].state = -1
+            } else {
+                kept.append(Self.moveOut(&states, slots[index].state))
+                slots[index].state = kept.count - 1
+            }
+        }
+        states = kept
+    }
+
     /// Turns the state of each job not rejected (as of ``asOf``) into bytes with `render`, on
     /// the calling thread, and lets the state go; with `sharedToo` false, a job met in another
     /// range of a split file is left as it is (the hand-on must still carry it on).

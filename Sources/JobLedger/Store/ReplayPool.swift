@@ -10,9 +10,10 @@ import Darwin
 ///
 /// The work comes in units: a run of small files (up to ``batchFiles`` of them, or
 /// ``batchBytes``), taken by one thread, so the threads meet once per run rather than once per
-/// file; or one large file (``Replay/splitSize``), read by every thread at once: each folds one
-/// range of it when its lines come grouped by job (``performRange``; the jobs crossing a range's
-/// edge are carried on by ``FileReplay/carry(across:log:)``), else the jobs whose id hashes to its
+/// file; or one large file (``Replay/splitSize``), read by every thread at once: when its lines
+/// come grouped by job, cut into ``rangesPerThread`` ranges per thread, which the threads take
+/// one after another (``performRanges``; the jobs crossing a range's edge are carried on by
+/// ``FileReplay/carry(across:log:)``), else each thread folds the jobs whose id hashes to its
 /// partition. At most ``window`` units are between being taken and being handed on, so memory
 /// stays bounded in a directory of any size. The results are handed on by the calling thread
 /// only: `emit`, `reject`, `torn` and `write` are not `Sendable`.
@@ -25,8 +26,8 @@ final class ReplayPool: @unchecked Sendable {
     }
 
     /// A unit, or one partition of a split file. The first thread to take a split file opens it
-    /// for all; the calling thread takes the lowest free partition (the smallest share, see
-    /// ``FileReplay/partition(of:_:)``), the others the highest.
+    /// for all; split by job id, the calling thread takes the lowest free partition (the
+    /// smallest share, see ``FileReplay/partition(of:_:)``), the others the highest.
     struct Task {
         let unit: Int
         var partition: Int
@@ -54,9 +55,13 @@ final class ReplayPool: @unchecked Sendable {
         var log = Log.pending
         /// A split file's partitions not taken yet.
         var free: ClosedRange<Int>?
-        /// A file split into ranges: each range's job table, once read (see ``perform(_:count:)``).
+        /// A file split into ranges (``performRanges``): each range's job table and filter, once
+        /// folded; the next range to fold and to render, and how many are folded.
         var tables: [JobTable] = []
-        var ranged = 0
+        var filters: [JobFilter] = []
+        var nextFold = 0
+        var nextRender = 0
+        var folded = 0
 
         init(slots: Int, tasks: Int) {
             replays = Array(repeating: nil, count: slots)
@@ -272,7 +277,7 @@ final class ReplayPool: @unchecked Sendable {
         let unit = units[task.unit]
         let index = task.unit % window
         if task.partition == 0 {
-            pending[index] = Pending(slots: unit.partitions == 1 ? unit.items.count : unit.partitions, tasks: unit.partitions)
+            pending[index] = Pending(slots: unit.partitions == 1 ? unit.items.count : rangeCount, tasks: unit.partitions)
             task.opens = true
             if unit.partitions > 1 { pending[index]!.free = 0...unit.partitions - 1 }
         }
@@ -397,7 +402,7 @@ final class ReplayPool: @unchecked Sendable {
             }
             split = !replay.isOwnLog(log)
             if split, splitByRange ?? FileReplay.isGrouped(log) {
-                ranges = FileReplay.ranges(of: log, unit.partitions, firstShare: 0.9)
+                ranges = FileReplay.ranges(of: log, rangeCount)
             }
             setLog(task.unit, .open(log, split: split, ranges: ranges))
         } else {
@@ -414,7 +419,7 @@ final class ReplayPool: @unchecked Sendable {
             split = true
             ranges = opened_ranges
         }
-        if let ranges { return performRange(task, unit, replay, log, ranges, count: count) }
+        if let ranges { return performRanges(task, replay, log, ranges, count: count) }
         if split { replay.split(partition: task.partition, of: unit.partitions) }
         // The opener counts the lines (every partition reads them all).
         var counted = 0
@@ -493,47 +498,84 @@ final class ReplayPool: @unchecked Sendable {
     /// suggest (`nil`, ``FileReplay/isGrouped(_:)``): for tests.
     var splitByRange: Bool?
 
-    /// A partition of a file split into ranges: folds every line of its range, then waits for
-    /// the other ranges, to tell its jobs met in no other range (rendered and let go here, in
-    /// parallel) from those the hand-on must carry on across ranges (``FileReplay/carry(across:log:)``).
-    private func performRange(
-        _ task: Task, _ unit: Unit, _ replay: FileReplay, _ log: FileReplay.OpenedLog, _ ranges: [Int64], count: (Int) -> Void
+    /// How many ranges a file split into ranges is cut into: more than threads, taken from a
+    /// queue, so that a thread on a slower core (a busy one, or a virtual one given less time)
+    /// just folds fewer of them.
+    static let rangesPerThread = 4
+    private var rangeCount: Int { threads * Self.rangesPerThread }
+
+    /// A thread's share of a file split into ranges: folds the next range not taken yet, until
+    /// none is left; once all are folded, renders the next range not rendered yet, until none is
+    /// left. Rendering a range lets go of its jobs met in no other range, in parallel; those the
+    /// hand-on must carry on across ranges (``FileReplay/carry(across:log:)``) stay. Each range's
+    /// replay goes to the unit's slot of that range, its failure beside it. A thread that finds
+    /// nothing left to fold waits for the others to finish folding theirs.
+    private func performRanges(
+        _ task: Task, _ prototype: FileReplay, _ log: FileReplay.OpenedLog, _ ranges: [Int64], count: (Int) -> Void
     ) -> Result {
-        var replay = replay
-        var result = Result()
-        var counted = 0
-        var failure: JobLedgerError?
-        do {
-            try replay.read(log, range: ranges[task.partition]..<ranges[task.partition + 1]) { lines in
-                count(lines - counted)
-                counted = lines
-            }
-        } catch {
-            failure = error
-        }
-        result.lines = replay.lines - counted
         let index = task.unit % window
+        let rangeCount = ranges.count - 1
+        var result = Result()
         condition.lock()
-        if pending[index]!.tables.isEmpty { pending[index]!.tables = Array(repeating: JobTable(buckets: 1), count: unit.partitions) }
-        pending[index]!.tables[task.partition] = replay.table
-        pending[index]!.ranged += 1
-        if pending[index]!.ranged == unit.partitions { condition.broadcast() }
-        while pending[index]!.ranged < unit.partitions {
+        if pending[index]!.tables.isEmpty {
+            pending[index]!.tables = Array(repeating: JobTable(buckets: 1), count: rangeCount)
+            pending[index]!.filters = Array(repeating: JobFilter(capacity: 0), count: rangeCount)
+        }
+        while pending[index]!.nextFold < rangeCount {
+            let range = pending[index]!.nextFold
+            pending[index]!.nextFold += 1
+            condition.unlock()
+            var replay = prototype
+            var counted = 0
+            var failure: JobLedgerError?
+            do {
+                try replay.read(log, range: ranges[range]..<ranges[range + 1]) { lines in
+                    count(lines - counted)
+                    counted = lines
+                }
+            } catch {
+                failure = error
+            }
+            result.lines += replay.lines - counted
+            var filter = JobFilter(capacity: replay.slots.count)
+            for slot in replay.slots { filter.insert(slot.hash) }
+            condition.lock()
+            pending[index]!.tables[range] = replay.table
+            pending[index]!.filters[range] = filter
+            pending[index]!.replays[range] = ReplayBox(replay)
+            pending[index]!.failures[range] = failure
+            pending[index]!.folded += 1
+            if pending[index]!.folded == rangeCount { condition.broadcast() }
+        }
+        while pending[index]!.folded < rangeCount {
             sleepers += 1
             condition.wait()
             sleepers -= 1
         }
         let tables = pending[index]!.tables
-        condition.unlock()
-        if failure == nil {
-            for slot in replay.slots.indices {
-                let job = replay.slots[slot].job
-                let hash = replay.slots[slot].hash
-                replay.slots[slot].shared = tables.indices.contains { $0 != task.partition && tables[$0].find(job, hash: hash) != nil }
+        let filters = pending[index]!.filters
+        while pending[index]!.nextRender < rangeCount {
+            let range = pending[index]!.nextRender
+            pending[index]!.nextRender += 1
+            let box = pending[index]!.replays[range]!
+            let failed = pending[index]!.failures[range] != nil
+            condition.unlock()
+            if !failed {
+                for slot in box.replay.slots.indices {
+                    let job = box.replay.slots[slot].job
+                    let hash = box.replay.slots[slot].hash
+                    box.replay.slots[slot].shared = tables.indices.contains {
+                        $0 != range && filters[$0].mayContain(hash) && tables[$0].find(job, hash: hash) != nil
+                    }
+                }
+                if let render {
+                    box.replay.render(render, sharedToo: false)
+                    box.replay.keepUnrenderedStates()
+                }
             }
-            if let render { replay.render(render, sharedToo: false) }
+            condition.lock()
         }
-        result.replays.append((task.partition, ReplayBox(replay), failure))
+        condition.unlock()
         return result
     }
 
@@ -765,15 +807,14 @@ extension FileReplay {
         }
     }
 
-    /// Offsets splitting a log's committed lines into `partitions` ranges of about equal size
-    /// (the first `firstShare` of an equal share: the calling thread takes it, and merges
-    /// afterwards), each starting at a line's start.
-    static func ranges(of log: OpenedLog, _ partitions: Int, firstShare: Double) -> [Int64] {
-        let unit = Double(log.end) / (Double(partitions - 1) + firstShare)
+    /// Offsets splitting a log's committed lines into `partitions` ranges of about equal size,
+    /// each starting at a line's start.
+    static func ranges(of log: OpenedLog, _ partitions: Int) -> [Int64] {
+        let unit = Double(log.end) / Double(partitions)
         var offsets: [Int64] = [0]
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         for p in 1..<partitions {
-            var at = max(offsets[p - 1], Int64(unit * (firstShare + Double(p - 1))))
+            var at = max(offsets[p - 1], Int64(unit * Double(p)))
             // The range begins after the first newline at or after its share's start.
             var start = log.end
             search: while at < log.end {
