@@ -47,7 +47,10 @@ final class ReplayPool: @unchecked Sendable {
     /// for a plain file of a run, what the hand-on needs of it and its rendered job in `bytes`.
     struct Pending {
         var replays: [ReplayBox?]
-        var failures: [JobLedgerError?]
+        /// The replays' failures, by slot: rare, so kept apart (an array of optional errors, a
+        /// few kilobytes per run of files, was an allocation large enough to make glibc's
+        /// `malloc` consolidate its heap).
+        var failures: [Int: JobLedgerError] = [:]
         /// The plain files by slot, in slot order.
         var plain: [(slot: Int, file: PlainFile)] = []
         var bytes: [UInt8] = []
@@ -63,9 +66,11 @@ final class ReplayPool: @unchecked Sendable {
         var nextRender = 0
         var folded = 0
 
+        /// The failure of the first slot that failed.
+        var firstFailure: JobLedgerError? { failures.min { $0.key < $1.key }?.value }
+
         init(slots: Int, tasks: Int) {
             replays = Array(repeating: nil, count: slots)
-            failures = Array(repeating: nil, count: slots)
             remaining = tasks
         }
     }
@@ -183,6 +188,10 @@ final class ReplayPool: @unchecked Sendable {
             OSThread.start(name: "replay-\(index)", stackSize: 8 << 20) { self.work() }
         }
         var reported = 0
+        // One buffer for every small log a thread reads, for the whole replay: a buffer per run
+        // of files, 64 KB, was the size from which glibc's `free` consolidates the heap.
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
+        defer { scratch.deallocate() }
         condition.lock()
         while next < units.count {
             let unit = next
@@ -204,7 +213,7 @@ final class ReplayPool: @unchecked Sendable {
             }
             if let task = takeTask(caller: true) {
                 condition.unlock()
-                var result = perform(task) { lines in
+                var result = perform(task, scratch: scratch) { lines in
                     self.condition.lock()
                     self.linesRead += lines
                     let total = self.linesRead
@@ -239,6 +248,8 @@ final class ReplayPool: @unchecked Sendable {
     private func work() {
         if let ownTable { PrivateDescriptorTable.enter(keeping: ownTable) }
         PrivateCredentials.enter()
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
+        defer { scratch.deallocate() }
         condition.lock()
         while nextTask < tasks.count || !garbage.isEmpty {
             if !garbage.isEmpty {
@@ -256,7 +267,7 @@ final class ReplayPool: @unchecked Sendable {
                 continue
             }
             condition.unlock()
-            var result = perform(task) { lines in
+            var result = perform(task, scratch: scratch) { lines in
                 self.condition.lock()
                 self.linesRead += lines
                 self.condition.unlock()
@@ -314,7 +325,7 @@ final class ReplayPool: @unchecked Sendable {
         for entry in result.replays.indices {
             let slot = result.replays[entry].slot
             pending[index]!.replays[slot] = result.replays[entry].replay.take()
-            pending[index]!.failures[slot] = result.replays[entry].failure
+            if let failure = result.replays[entry].failure { pending[index]!.failures[slot] = failure }
         }
         if !result.plain.isEmpty {
             swap(&pending[index]!.plain, &result.plain)
@@ -383,10 +394,10 @@ final class ReplayPool: @unchecked Sendable {
     /// Replays a run of files, or a partition of a split file: partition 0 opens a split file for
     /// all (the same lock and committed end for every partition), and decides whether to split
     /// it after all. `count` is told lines read as a file goes on (every ``FileReplay/tickLines``).
-    private func perform(_ task: Task, count: (Int) -> Void) -> Result {
+    private func perform(_ task: Task, scratch: UnsafeMutableRawBufferPointer, count: (Int) -> Void) -> Result {
         let unit = units[task.unit]
         var result = Result()
-        if unit.partitions == 1 { return withoutActuallyEscaping(count) { count in performRun(unit, count: count) } }
+        if unit.partitions == 1 { return withoutActuallyEscaping(count) { count in performRun(unit, scratch: scratch, count: count) } }
         guard case .file(let source, _) = items[unit.items.lowerBound] else { preconditionFailure("a split unit is a file") }
         var replay = FileReplay(file: source.path, ordinal: ordinals[unit.items.lowerBound], asOf: asOf)
         let log: FileReplay.OpenedLog
@@ -440,14 +451,14 @@ final class ReplayPool: @unchecked Sendable {
         return result
     }
 
-    /// Replays a run of files (``perform(_:count:)``). `count` and `render` are copied once per
-    /// run, not per file: a copy of a closure retains its context, here this pool and the
-    /// caller's renderer, objects every thread shares (each retain or release moved their cache
-    /// line between cores).
-    private func performRun(_ unit: Unit, count: @escaping (Int) -> Void) -> Result {
+    /// Replays a run of files (``perform(_:scratch:count:)``), reading small logs into the
+    /// thread's `scratch`. `count` and `render` are copied once per run, not per file: a copy of
+    /// a closure retains its context, here this pool and the caller's renderer, objects every
+    /// thread shares (each retain or release moved their cache line between cores).
+    private func performRun(_ unit: Unit, scratch: UnsafeMutableRawBufferPointer, count: @escaping (Int) -> Void) -> Result {
         var result = Result()
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: FileReplay.scratchSize, alignment: 16)
-        defer { scratch.deallocate() }
+        // Room for every file at once, rather than an array grown five times per run.
+        result.plain.reserveCapacity(unit.items.count)
         let renders = render != nil
         let render = render ?? { _, _ in }
         // Rendered, a plain file is handed on as a ``PlainFile`` and its replay used again for the
@@ -543,7 +554,7 @@ final class ReplayPool: @unchecked Sendable {
             pending[index]!.tables[range] = replay.table
             pending[index]!.filters[range] = filter
             pending[index]!.replays[range] = ReplayBox(replay)
-            pending[index]!.failures[range] = failure
+            if let failure { pending[index]!.failures[range] = failure }
             pending[index]!.folded += 1
             if pending[index]!.folded == rangeCount { condition.broadcast() }
         }
@@ -612,11 +623,11 @@ final class ReplayPool: @unchecked Sendable {
         }
         guard case .open(let log, _, let ranges) = done.log else {
             var replay = FileReplay.merged(done.replays.compactMap { $0?.take() })
-            file(&replay, done.failures.lazy.compactMap { $0 }.first)
+            file(&replay, done.firstFailure)
             return []
         }
         defer { close(log.fd) }
-        let failure = done.failures.lazy.compactMap { $0 }.first
+        let failure = done.firstFailure
         if ranges != nil, failure == nil {
             // Moved out, not copied: the ranges' arrays are changed below, and a second owner
             // would make each change copy them whole.
