@@ -549,7 +549,8 @@ final class ReplayPool: @unchecked Sendable {
             }
             result.lines += replay.lines - counted
             var filter = JobFilter(capacity: replay.slots.count)
-            for slot in replay.slots { filter.insert(slot.hash) }
+            // By index: a slot copied out is a copy of its job id.
+            for slot in replay.slots.indices { filter.insert(replay.slots[slot].hash) }
             condition.lock()
             pending[index]!.tables[range] = replay.table
             pending[index]!.filters[range] = filter
@@ -573,11 +574,16 @@ final class ReplayPool: @unchecked Sendable {
             condition.unlock()
             if !failed {
                 for slot in box.replay.slots.indices {
-                    let job = box.replay.slots[slot].job
                     let hash = box.replay.slots[slot].hash
-                    box.replay.slots[slot].shared = tables.indices.contains {
-                        $0 != range && filters[$0].mayContain(hash) && tables[$0].find(job, hash: hash) != nil
+                    var shared = false
+                    for other in filters.indices where other != range && filters[other].mayContain(hash) {
+                        // A "maybe": the job's id is read, and looked up, only now.
+                        if tables[other].find(box.replay.slots[slot].job, hash: hash) != nil {
+                            shared = true
+                            break
+                        }
                     }
+                    box.replay.slots[slot].shared = shared
                 }
                 if let render {
                     box.replay.render(render, sharedToo: false)
